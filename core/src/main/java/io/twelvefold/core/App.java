@@ -1,0 +1,250 @@
+package io.twelvefold.core;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.twelvefold.core.internal.Runtime;
+import io.twelvefold.core.spi.TransportProvider;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.ArrayList;
+import java.util.regex.Pattern;
+
+/**
+ * A twelve-factor event-processing process: processors and outputs declared in code, everything
+ * else from the environment.
+ *
+ * <pre>{@code
+ * public static void main(String[] args) {
+ *     App.builder()
+ *        .processor("greetings", Greeting.class, (event, ctx) -> ctx.emit("shouts", shout(event.data())))
+ *        .output("shouts")
+ *        .run();
+ * }
+ * }</pre>
+ *
+ * <p>{@link Builder#build()} reads and validates the configuration (and fails with one
+ * {@link ConfigurationException} listing every problem); {@link #start()} connects the transport
+ * and subscribes; {@link #close()} stops gracefully. Thread-safe.
+ */
+public final class App implements AutoCloseable {
+    private final Runtime runtime;
+
+    private App(Runtime runtime) {
+        this.runtime = runtime;
+    }
+
+    /** @return a new builder, never null */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Connects the transport and subscribes every processor. Idempotent.
+     *
+     * @return this app
+     * @throws TransportException when the broker cannot be reached
+     */
+    public App start() {
+        runtime.start();
+        return this;
+    }
+
+    /**
+     * The publisher for code outside processors (an HTTP handler). Usable after {@link #start()}.
+     *
+     * @return the publisher, never null
+     */
+    public EventPublisher publisher() {
+        return runtime.publisher();
+    }
+
+    /**
+     * Stops gracefully: stops fetching, waits up to {@code twelvefold.shutdown-timeout} for the
+     * events in progress and acknowledges those that completed, leaves the groups, flushes the
+     * publishers and disconnects. Events still running at the timeout are not acknowledged (they
+     * will be delivered again). Idempotent; blocks until stopped.
+     */
+    @Override
+    public void close() {
+        runtime.close();
+    }
+
+    /**
+     * Blocks the calling thread until the app is closed (by {@link #close()} or a signal).
+     *
+     * @throws InterruptedException when the thread is interrupted
+     */
+    public void awaitTermination() throws InterruptedException {
+        runtime.awaitTermination();
+    }
+
+    /**
+     * Builds an {@link App}. Not thread-safe.
+     */
+    public static final class Builder {
+        private static final Pattern CHANNEL_NAME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
+
+        private final Map<String, Runtime.ProcessorBinding<?>> processors = new LinkedHashMap<>();
+        private final Set<String> outputs = new LinkedHashSet<>();
+        private final List<Class<? extends Throwable>> nonRetryable = new ArrayList<>();
+        private final Map<String, String> config = new LinkedHashMap<>();
+        private Map<String, String> environment;
+        private TransportProvider transportProvider;
+        private MeterRegistry meterRegistry;
+        private Codec codec = Codec.json();
+
+        private Builder() {
+        }
+
+        /**
+         * Declares a channel this app consumes and its processor.
+         *
+         * @param channel the channel name: lowercase letters, digits and dashes, never null
+         * @param type the payload class the codec decodes into ({@code byte[]} for raw bytes), never null
+         * @param processor the processor, never null
+         * @param <T> the payload type
+         * @return this builder
+         * @throws IllegalArgumentException for an invalid or duplicate channel name
+         */
+        public <T> Builder processor(String channel, Class<T> type, EventProcessor<T> processor) {
+            checkChannel(channel);
+            if (processors.containsKey(channel)) {
+                throw new IllegalArgumentException("Channel '" + channel + "' already has a processor");
+            }
+            processors.put(channel, new Runtime.ProcessorBinding<>(channel, Objects.requireNonNull(type, "type"),
+                    Objects.requireNonNull(processor, "processor")));
+            return this;
+        }
+
+        /**
+         * Declares a channel this app emits or publishes on.
+         *
+         * @param channel the channel name: lowercase letters, digits and dashes, never null
+         * @return this builder
+         */
+        public Builder output(String channel) {
+            checkChannel(channel);
+            outputs.add(channel);
+            return this;
+        }
+
+        /**
+         * Sets the codec of every channel (default {@link Codec#json()}).
+         *
+         * @param codec the codec, never null
+         * @return this builder
+         */
+        public Builder codec(Codec codec) {
+            this.codec = Objects.requireNonNull(codec, "codec");
+            return this;
+        }
+
+        /**
+         * Declares exception types (and their subtypes) that no retry can fix: an event whose
+         * processor throws one is dead-lettered at once.
+         *
+         * @param types the exception types, never null
+         * @return this builder
+         */
+        @SafeVarargs
+        public final Builder nonRetryable(Class<? extends Throwable>... types) {
+            for (Class<? extends Throwable> t : types) {
+                nonRetryable.add(Objects.requireNonNull(t, "type"));
+            }
+            return this;
+        }
+
+        /**
+         * Sets configuration properties ({@code twelvefold.*} keys) that take precedence over the
+         * environment; for tests and embedding.
+         *
+         * @param properties the properties, never null
+         * @return this builder
+         */
+        public Builder config(Map<String, String> properties) {
+            config.putAll(properties);
+            return this;
+        }
+
+        /**
+         * Sets one configuration property, taking precedence over the environment.
+         *
+         * @param key a {@code twelvefold.*} key, never null
+         * @param value the value, never null
+         * @return this builder
+         */
+        public Builder config(String key, String value) {
+            config.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * Replaces the process environment as a configuration source (default {@link System#getenv()}),
+         * so tests can check environment handling without changing the real one.
+         *
+         * @param environment the variables, never null
+         * @return this builder
+         */
+        public Builder environment(Map<String, String> environment) {
+            this.environment = Map.copyOf(environment);
+            return this;
+        }
+
+        /**
+         * Uses this transport provider instead of looking one up by {@code twelvefold.transport}
+         * with {@link java.util.ServiceLoader}; for the conformance kit and embedding.
+         *
+         * @param provider the provider, never null
+         * @return this builder
+         */
+        public Builder transportProvider(TransportProvider provider) {
+            this.transportProvider = Objects.requireNonNull(provider, "provider");
+            return this;
+        }
+
+        /**
+         * Registers meters in this registry (default: a new simple registry).
+         *
+         * @param registry the registry, never null
+         * @return this builder
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * Reads and validates the configuration and builds the app, without connecting.
+         *
+         * @return a new app, never null
+         * @throws ConfigurationException listing every configuration problem
+         */
+        public App build() {
+            return new App(Runtime.create(new Runtime.Declaration(
+                    List.copyOf(processors.values()), Set.copyOf(outputs), List.copyOf(nonRetryable),
+                    Map.copyOf(config), environment != null ? environment : System.getenv(),
+                    transportProvider, meterRegistry, codec)));
+        }
+
+        /**
+         * For {@code main} methods: builds, starts and blocks until the process receives SIGTERM or
+         * SIGINT, then stops gracefully. A configuration problem is printed to standard error
+         * (one message listing every variable to fix) and the process exits with status 2; a
+         * broker that cannot be reached exits with status 3.
+         */
+        public void run() {
+            Runtime.runMain(this::build);
+        }
+
+        private static void checkChannel(String channel) {
+            Objects.requireNonNull(channel, "channel");
+            if (!CHANNEL_NAME.matcher(channel).matches()) {
+                throw new IllegalArgumentException("Channel name '" + channel
+                        + "' is invalid; use lowercase letters, digits and single dashes, like 'jedi-commands'");
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package io.twelvefold.core;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Publishes events from code that is not a processor, such as an HTTP handler.
+ *
+ * <p>Thread-safe. The returned stage completes when the broker confirmed the event, or
+ * exceptionally with a {@link TransportException} when it refused it or could not be reached.
+ */
+public interface EventPublisher {
+
+    /**
+     * Publishes a payload as a new event with a generated id, this application's {@code source},
+     * the payload class name as {@code type}, and no key.
+     *
+     * @param channel an output channel declared on the application, never null
+     * @param payload the payload, never null
+     * @return completes on broker confirmation, never null
+     */
+    CompletionStage<Void> publish(String channel, Object payload);
+
+    /**
+     * Publishes a payload with a partition key.
+     *
+     * @param channel an output channel declared on the application, never null
+     * @param key the partition key, may be null
+     * @param payload the payload, never null
+     * @return completes on broker confirmation, never null
+     */
+    CompletionStage<Void> publish(String channel, String key, Object payload);
+
+    /**
+     * Publishes an event as built by the caller.
+     *
+     * @param channel an output channel declared on the application, never null
+     * @param event the event, never null
+     * @return completes on broker confirmation, never null
+     */
+    CompletionStage<Void> publish(String channel, Event<?> event);
+}

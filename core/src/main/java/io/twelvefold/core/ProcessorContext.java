@@ -1,0 +1,55 @@
+package io.twelvefold.core;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * What a processor knows about the attempt in progress, and how it emits events.
+ *
+ * <p>A context is valid only during the {@link EventProcessor#process} call it was passed to, on
+ * the thread of that call. Events emitted through it are sent at once and the input event is
+ * acknowledged only after every one of them was confirmed; if a send fails, the attempt fails and
+ * is retried (so an output can be sent more than once: at-least-once).
+ */
+public interface ProcessorContext {
+
+    /** @return the name of the channel being processed, never null */
+    String channel();
+
+    /** @return the attempt number, 1 for the first attempt */
+    int attempt();
+
+    /** @return the maximum number of attempts for this channel (at least 1) */
+    int maxAttempts();
+
+    /**
+     * When this attempt should be finished ({@code processing-timeout} after it started). Not
+     * enforced by interruption: a processor calling a slow backing service should use it as its
+     * own timeout.
+     *
+     * @return the deadline, never null
+     */
+    Instant deadline();
+
+    /** @return the input event's headers, immutable, never null */
+    Map<String, String> headers();
+
+    /**
+     * Emits a payload on a channel, as a new event with a generated id, this application's
+     * {@code source}, the payload class name as {@code type}, and the input event's key.
+     *
+     * @param channel an output channel declared on the application, never null
+     * @param payload the payload, never null
+     * @throws TwelvefoldException when the channel is not declared as an output
+     */
+    void emit(String channel, Object payload);
+
+    /**
+     * Emits an event on a channel, as built by the caller (its key, type, headers).
+     *
+     * @param channel an output channel declared on the application, never null
+     * @param event the event, never null
+     * @throws TwelvefoldException when the channel is not declared as an output
+     */
+    void emit(String channel, Event<?> event);
+}

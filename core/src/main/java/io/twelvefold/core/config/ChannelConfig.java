@@ -1,0 +1,63 @@
+package io.twelvefold.core.config;
+
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The settings of one channel, under {@code twelvefold.channels.<channel>.}. Channels are declared
+ * in code; these keys tune them per environment.
+ */
+public interface ChannelConfig {
+
+    /** @return the broker destination (topic, exchange); defaults to the channel name */
+    Optional<String> destination();
+
+    /** @return the consumer group of a subscribed channel; defaults to {@code twelvefold.name} */
+    Optional<String> group();
+
+    /** @return how many different keys are processed at the same time (events of one key never are) */
+    @WithDefault("8")
+    int concurrency();
+
+    /** @return how many events may be delivered and not yet acknowledged; the consumer pauses at this bound */
+    @WithDefault("256")
+    int maxInFlight();
+
+    /** @return attempts before an event is dead-lettered, the first one included (1 disables retries) */
+    @WithDefault("5")
+    int maxAttempts();
+
+    /** @return the retry backoff */
+    BackoffConfig backoff();
+
+    /** @return where dead letters go; defaults to {@code <destination>.dlq} */
+    Optional<String> deadLetterDestination();
+
+    /** @return the largest payload accepted, in bytes; larger ones are dead-lettered unprocessed */
+    @WithDefault("1048576")
+    int maxPayloadSize();
+
+    /** @return the time one attempt should take at most; see {@code ProcessorContext.deadline()} */
+    @WithDefault("30s")
+    Duration processingTimeout();
+
+    /** Exponential backoff with jitter between attempts: {@code min(max, initial * multiplier^(attempt-1))} plus or minus the jitter fraction. */
+    interface BackoffConfig {
+        /** @return the delay before the second attempt */
+        @WithDefault("100ms")
+        Duration initial();
+
+        /** @return the longest delay */
+        @WithDefault("30s")
+        Duration max();
+
+        /** @return the factor between two consecutive delays, at least 1 */
+        @WithDefault("2.0")
+        double multiplier();
+
+        /** @return the random spread of each delay, a fraction in [0, 1] */
+        @WithDefault("0.2")
+        double jitter();
+    }
+}

@@ -1,0 +1,22 @@
+package io.twelvefold.core.spi;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+
+/**
+ * What the runtime gives a transport when it creates it. The SPI grows by adding methods here.
+ */
+public interface TransportContext {
+
+    /**
+     * The configuration under {@code twelvefold.<name>.}, with that prefix removed
+     * ({@code bootstrap-servers} for {@code twelvefold.kafka.bootstrap-servers}), from every
+     * source: environment variables, system properties and the application's own map.
+     *
+     * @return an immutable map, never null
+     */
+    Map<String, String> properties();
+
+    /** @return the registry for the transport's own meters, never null */
+    MeterRegistry meterRegistry();
+}
