@@ -1,0 +1,55 @@
+package io.twelvefold.core.internal.config;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.config.spi.Converter;
+
+/**
+ * Converts {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, {@code 1d} and ISO-8601
+ * ({@code PT30S}) to a {@link Duration}. Signs are accepted (validation rejects negative values
+ * with a better message than a converter can give). Stateless and thread-safe.
+ */
+final class DurationConverter implements Converter<Duration> {
+    private static final long serialVersionUID = 1L;
+
+    private static final Pattern SHORT = Pattern.compile("([-+]?[0-9]+)(ms|s|m|h|d)");
+
+    @Override
+    public Duration convert(String value) {
+        // MicroProfile: a converter maps an empty value to null ("not set").
+        return value == null || value.isBlank() ? null : parse(value);
+    }
+
+    /**
+     * Parses a duration.
+     *
+     * @throws IllegalArgumentException when the value is not a duration; SmallRye then names the
+     *     property in its problem
+     */
+    static Duration parse(String value) {
+        String s = value.strip();
+        try {
+            if (s.startsWith("P") || s.startsWith("p") || s.startsWith("-P") || s.startsWith("+P")) {
+                return Duration.parse(s);
+            }
+            Matcher m = SHORT.matcher(s);
+            if (m.matches()) {
+                long amount = Long.parseLong(m.group(1));
+                switch (m.group(2)) {
+                    case "ms": return Duration.ofMillis(amount);
+                    case "s": return Duration.ofSeconds(amount);
+                    case "m": return Duration.ofMinutes(amount);
+                    case "h": return Duration.ofHours(amount);
+                    default: return Duration.ofDays(amount);
+                }
+            }
+        } catch (DateTimeParseException | ArithmeticException e) {
+            // falls through to the message below: too large, or malformed ISO-8601
+        } catch (NumberFormatException e) {
+            // more digits than a long holds
+        }
+        throw new IllegalArgumentException("'" + value + "' is not a duration like 500ms, 30s, 2m, 1h, 1d or PT30S");
+    }
+}
