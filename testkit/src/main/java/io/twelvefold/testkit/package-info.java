@@ -1,0 +1,68 @@
+/**
+ * The transport conformance kit: abstract JUnit tests that every Twelvefold transport runs against
+ * itself, so that the delivery contract (at-least-once, order per key, retries and dead letters,
+ * bounded in-flight work, graceful shutdown) holds the same on every broker.
+ *
+ * <h2>Running the kit</h2>
+ *
+ * <p>Add {@code twelvefold-testkit} and {@code junit-jupiter} with {@code test} scope, then subclass
+ * each abstract test class and supply the provider (and, when the transport needs settings, a
+ * configuration map; the kit never reads or changes the process environment):
+ *
+ * <pre>{@code
+ * class InMemoryDeliveryConformanceTest extends DeliveryConformanceTest {
+ *     @Override protected TransportProvider provider() { return new InMemoryTransportProvider(); }
+ * }
+ *
+ * class KafkaFailureConformanceTest extends FailureConformanceTest {
+ *     @Override protected TransportProvider provider() { return new KafkaTransportProvider(); }
+ *     @Override protected Map<String, String> config() {
+ *         return Map.of("twelvefold.kafka.bootstrap-servers", EmbeddedKafka.bootstrapServers());
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>The classes, by theme:
+ * <ul>
+ *   <li>{@link io.twelvefold.testkit.DeliveryConformanceTest}: the envelope round trip, fan-out to
+ *       groups, competing consumers, and closing a member while events are in flight;</li>
+ *   <li>{@link io.twelvefold.testkit.OrderingConformanceTest}: order per key under concurrency;</li>
+ *   <li>{@link io.twelvefold.testkit.FailureConformanceTest}: retries, exponential backoff, dead
+ *       letters and their headers, and poison messages (undecodable, oversize, invalid, fatal);</li>
+ *   <li>{@link io.twelvefold.testkit.FlowControlConformanceTest}: in-flight work stays bounded.</li>
+ * </ul>
+ *
+ * <h2>What the kit expects of a transport</h2>
+ *
+ * <ul>
+ *   <li>Every transport created by one {@code provider()} instance reaches the same broker: the
+ *       kit sends raw messages and reads dead letters with a transport of its own, and starts
+ *       several apps (members of a group, a member and its successor) in one JVM.</li>
+ *   <li>Destinations are created on first use, and names of lowercase letters, digits, dashes and
+ *       dots are valid ({@code kit-orders-1a2b3c4d5e6f}, {@code kit-orders-1a2b3c4d5e6f.dlq}).</li>
+ *   <li>When {@code subscribe} (or {@code App.start()}) returns, messages sent afterwards reach
+ *       the subscription's group: the kit subscribes first and sends afterwards, and never relies
+ *       on reading from the beginning of a destination.</li>
+ *   <li>Competing consumers need the destination to spread keys over more than one partition
+ *       (or queue consumer): configure that in {@link io.twelvefold.testkit.TransportConformanceKit#config()}.</li>
+ * </ul>
+ *
+ * <p>A scenario that needs a {@link io.twelvefold.core.spi.Capability} the transport does not
+ * declare is reported as skipped ({@code assumeTrue}), never silently passed. A transport whose
+ * client holds more messages than asked after a pause (a poll batch, a prefetch buffer) overrides
+ * {@link io.twelvefold.testkit.TransportConformanceKit#inFlightSlack(int)} with its documented
+ * slack; a slow broker may raise {@link io.twelvefold.testkit.TransportConformanceKit#timeout()}.
+ *
+ * <h2>How the kit measures</h2>
+ *
+ * <p>The apps of a test use the provider wrapped by {@link io.twelvefold.testkit.DeliveryCounts},
+ * which counts deliveries and {@code ack()} calls per message id and the most messages one
+ * subscription had delivered and unacknowledged at once; "acknowledged once", "acknowledged none
+ * twice" and "in-flight stays bounded" (memory stays flat) are measured there, the same way for
+ * every transport. Dead letters are read raw with a {@link io.twelvefold.testkit.MessageCollector}.
+ * Every wait is an Awaitility wait that ends as soon as the outcome is seen; times are only ever
+ * checked as lower bounds (a backoff delay is at least its configured value). Each test uses
+ * destinations and groups of its own, so the kit's tests can run in parallel and against a shared
+ * broker, and closes every app it started.
+ */
+package io.twelvefold.testkit;
