@@ -1,7 +1,7 @@
 package io.twelvefold.core;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.twelvefold.core.internal.Runtime;
+import io.twelvefold.core.internal.Engine;
 import io.twelvefold.core.spi.TransportProvider;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -30,9 +30,10 @@ import java.util.regex.Pattern;
  * and subscribes; {@link #close()} stops gracefully. Thread-safe.
  */
 public final class App implements AutoCloseable {
-    private final Runtime runtime;
+    private final Engine runtime;
+    private List<java.util.function.Consumer<App>> startHooks = List.of();
 
-    private App(Runtime runtime) {
+    private App(Engine runtime) {
         this.runtime = runtime;
     }
 
@@ -48,7 +49,11 @@ public final class App implements AutoCloseable {
      * @throws TransportException when the broker cannot be reached
      */
     public App start() {
-        runtime.start();
+        if (runtime.start()) {
+            for (java.util.function.Consumer<App> hook : startHooks) {
+                hook.accept(this);
+            }
+        }
         return this;
     }
 
@@ -87,10 +92,11 @@ public final class App implements AutoCloseable {
     public static final class Builder {
         private static final Pattern CHANNEL_NAME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
 
-        private final Map<String, Runtime.ProcessorBinding<?>> processors = new LinkedHashMap<>();
+        private final Map<String, Engine.ProcessorBinding<?>> processors = new LinkedHashMap<>();
         private final Set<String> outputs = new LinkedHashSet<>();
         private final List<Class<? extends Throwable>> nonRetryable = new ArrayList<>();
         private final Map<String, String> config = new LinkedHashMap<>();
+        private final List<java.util.function.Consumer<App>> startHooks = new ArrayList<>();
         private Map<String, String> environment;
         private TransportProvider transportProvider;
         private MeterRegistry meterRegistry;
@@ -114,7 +120,7 @@ public final class App implements AutoCloseable {
             if (processors.containsKey(channel)) {
                 throw new IllegalArgumentException("Channel '" + channel + "' already has a processor");
             }
-            processors.put(channel, new Runtime.ProcessorBinding<>(channel, Objects.requireNonNull(type, "type"),
+            processors.put(channel, new Engine.ProcessorBinding<>(channel, Objects.requireNonNull(type, "type"),
                     Objects.requireNonNull(processor, "processor")));
             return this;
         }
@@ -217,16 +223,31 @@ public final class App implements AutoCloseable {
         }
 
         /**
+         * Adds a hook that runs once the app is started and subscribed (for example to publish the
+         * first events, or to log where it listens). Hooks run in registration order on the thread
+         * that calls {@link App#start()}; an exception from a hook fails the start.
+         *
+         * @param hook the hook, never null
+         * @return this builder
+         */
+        public Builder onStart(java.util.function.Consumer<App> hook) {
+            startHooks.add(Objects.requireNonNull(hook, "hook"));
+            return this;
+        }
+
+        /**
          * Reads and validates the configuration and builds the app, without connecting.
          *
          * @return a new app, never null
          * @throws ConfigurationException listing every configuration problem
          */
         public App build() {
-            return new App(Runtime.create(new Runtime.Declaration(
+            App app = new App(Engine.create(new Engine.Declaration(
                     List.copyOf(processors.values()), Set.copyOf(outputs), List.copyOf(nonRetryable),
                     Map.copyOf(config), environment != null ? environment : System.getenv(),
                     transportProvider, meterRegistry, codec)));
+            app.startHooks = List.copyOf(startHooks);
+            return app;
         }
 
         /**
@@ -236,7 +257,7 @@ public final class App implements AutoCloseable {
          * broker that cannot be reached exits with status 3.
          */
         public void run() {
-            Runtime.runMain(this::build);
+            Engine.runMain(this::build);
         }
 
         private static void checkChannel(String channel) {

@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
+import io.twelvefold.core.internal.Ids;
 
 /**
  * An immutable event envelope: the CloudEvents 1.0 context attributes, a partition key, string
@@ -34,7 +34,7 @@ public final class Event<T> {
     private final T data;
 
     private Event(Builder<T> b) {
-        this.id = b.id != null ? b.id : UUID.randomUUID().toString();
+        this.id = b.id != null ? b.id : Ids.newId();
         this.source = require(b.source, "source");
         this.type = require(b.type, "type");
         this.time = b.time;

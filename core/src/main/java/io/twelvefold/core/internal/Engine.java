@@ -1,48 +1,319 @@
 package io.twelvefold.core.internal;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.twelvefold.core.App;
 import io.twelvefold.core.Codec;
+import io.twelvefold.core.ConfigurationException;
+import io.twelvefold.core.Event;
 import io.twelvefold.core.EventProcessor;
 import io.twelvefold.core.EventPublisher;
+import io.twelvefold.core.TransportException;
+import io.twelvefold.core.TwelvefoldException;
+import io.twelvefold.core.config.TwelvefoldConfig;
+import io.twelvefold.core.internal.config.ConfigLoader;
+import io.twelvefold.core.internal.config.LoadedConfig;
+import io.twelvefold.core.spi.Publisher;
+import io.twelvefold.core.spi.SubscriptionRequest;
+import io.twelvefold.core.spi.Transport;
+import io.twelvefold.core.spi.TransportContext;
 import io.twelvefold.core.spi.TransportProvider;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The engine behind {@link App}. */
-public final class Runtime {
+/** The engine behind {@link App}: wires configuration, transport, dispatchers and publishers. */
+public final class Engine {
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
 
-    /** A processor declared for a channel. */
+    /**
+     * A processor declared for a channel.
+     *
+     * @param channel the channel
+     * @param type the payload class
+     * @param processor the processor
+     * @param <T> the payload type
+     */
     public record ProcessorBinding<T>(String channel, Class<T> type, EventProcessor<T> processor) {
     }
 
-    /** Everything declared in code on the builder. */
+    /**
+     * Everything declared in code on the builder.
+     *
+     * @param processors the processors
+     * @param outputs the output channels
+     * @param nonRetryable exception types never retried
+     * @param config configuration overrides
+     * @param environment the environment variables to read
+     * @param transportProvider an explicit provider, or null to use the ServiceLoader
+     * @param meterRegistry the registry, or null for a new simple one
+     * @param codec the codec
+     */
     public record Declaration(List<ProcessorBinding<?>> processors, Set<String> outputs,
             List<Class<? extends Throwable>> nonRetryable, Map<String, String> config,
             Map<String, String> environment, TransportProvider transportProvider,
             MeterRegistry meterRegistry, Codec codec) {
     }
 
-    public static Runtime create(Declaration declaration) {
-        throw new UnsupportedOperationException("not yet");
+    private enum State { NEW, STARTED, CLOSED }
+
+    private final Declaration declaration;
+    private final TwelvefoldConfig config;
+    private final TransportProvider provider;
+    private final Map<String, String> transportProperties;
+    private final MeterRegistry registry;
+    private final Map<String, ChannelSettings> settings = new LinkedHashMap<>();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private final Object stateLock = new Object();
+
+    private State state = State.NEW;
+    private Transport transport;
+    private Outputs outputs;
+    private ScheduledThreadPoolExecutor timer;
+    private final List<Dispatcher<?>> dispatchers = new ArrayList<>();
+    private final List<ExecutorService> workerPools = new ArrayList<>();
+    private final List<Publisher> deadLetterPublishers = new ArrayList<>();
+    private EventPublisher publisher;
+
+    private Engine(Declaration d, LoadedConfig loaded) {
+        this.declaration = d;
+        this.config = loaded.config();
+        this.provider = loaded.provider();
+        this.transportProperties = loaded.transportProperties();
+        this.registry = d.meterRegistry() != null ? d.meterRegistry() : new SimpleMeterRegistry();
+        for (String channel : channels(d)) {
+            settings.put(channel, ChannelSettings.of(channel, config.channels().get(channel), config.name()));
+        }
     }
 
-    public static void runMain(Supplier<App> builder) {
-        throw new UnsupportedOperationException("not yet");
+    /**
+     * Reads and validates the configuration.
+     *
+     * @param d the declaration
+     * @return a new engine, not started
+     * @throws ConfigurationException listing every problem
+     */
+    public static Engine create(Declaration d) {
+        List<TransportProvider> providers = d.transportProvider() != null ? List.of(d.transportProvider())
+                : discoverProviders();
+        LoadedConfig loaded = ConfigLoader.load(d.environment(), d.config(), channels(d), providers);
+        return new Engine(d, loaded);
     }
 
-    public void start() {
+    private static Set<String> channels(Declaration d) {
+        Set<String> channels = new LinkedHashSet<>();
+        d.processors().forEach(p -> channels.add(p.channel()));
+        channels.addAll(d.outputs());
+        return channels;
     }
 
+    private static List<TransportProvider> discoverProviders() {
+        List<TransportProvider> found = new ArrayList<>();
+        for (TransportProvider p : ServiceLoader.load(TransportProvider.class)) {
+            found.add(p);
+        }
+        return found;
+    }
+
+    /**
+     * For {@code main} methods: see {@link App.Builder#run()}.
+     *
+     * @param build builds the app
+     */
+    public static void runMain(Supplier<App> build) {
+        App app;
+        try {
+            app = build.get();
+        } catch (ConfigurationException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        try {
+            app.start();
+        } catch (TransportException e) {
+            LOG.error("Cannot start: {}", e.getMessage(), e);
+            System.exit(3);
+            return;
+        }
+        // SIGTERM and SIGINT start a graceful stop and the process then exits 0 (design.md section 4);
+        // the shutdown hook covers every other way the JVM can go down.
+        java.lang.Runtime.getRuntime().addShutdownHook(new Thread(app::close, "twelvefold-shutdown-hook"));
+        Signals.onTermination(() -> new Thread(app::close, "twelvefold-shutdown").start());
+        try {
+            app.awaitTermination();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        System.exit(0);
+    }
+
+    /**
+     * Connects and subscribes. Idempotent.
+     *
+     * @return true when this call started the engine
+     */
+    public boolean start() {
+        synchronized (stateLock) {
+            if (state != State.NEW) {
+                return false;
+            }
+            state = State.STARTED;
+            long t0 = System.nanoTime();
+            transport = provider.create(new Context(transportProperties, registry));
+            Map<String, String> outputDestinations = new LinkedHashMap<>();
+            for (String out : declaration.outputs()) {
+                outputDestinations.put(out, settings.get(out).destination());
+            }
+            String source = "/" + config.name();
+            outputs = new Outputs(transport, outputDestinations, declaration.codec(), source, registry,
+                    provider.name());
+            publisher = new DefaultPublisher(outputs);
+            timer = new ScheduledThreadPoolExecutor(1, daemon("twelvefold-retry"));
+            timer.setRemoveOnCancelPolicy(true);
+            Class<?>[] fatal = declaration.nonRetryable().toArray(new Class<?>[0]);
+            for (ProcessorBinding<?> binding : declaration.processors()) {
+                subscribe(binding, fatal);
+            }
+            LOG.info("Twelvefold '{}' started on transport '{}' in {} ms: processors {}, outputs {}", config.name(),
+                    provider.name(), (System.nanoTime() - t0) / 1_000_000,
+                    declaration.processors().stream().map(ProcessorBinding::channel).toList(), declaration.outputs());
+            return true;
+        }
+    }
+
+    private <T> void subscribe(ProcessorBinding<T> binding, Class<?>[] fatal) {
+        ChannelSettings s = settings.get(binding.channel());
+        ExecutorService pool = new ThreadPoolExecutor(s.concurrency(), s.concurrency(), 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), daemon("twelvefold-" + s.channel()));
+        workerPools.add(pool);
+        Publisher dlq = transport.publisher(s.deadLetterDestination());
+        deadLetterPublishers.add(dlq);
+        Dispatcher<T> dispatcher = new Dispatcher<>(s, binding.type(), binding.processor(), declaration.codec(),
+                outputs, dlq, e -> {
+                    for (Class<?> c : fatal) {
+                        if (c.isInstance(e)) {
+                            return true;
+                        }
+                    }
+                    return false;
+                }, pool, timer, (cs, inFlight) -> new ChannelMetrics(registry, provider.name(), cs, inFlight));
+        dispatchers.add(dispatcher);
+        dispatcher.bind(transport.subscribe(new SubscriptionRequest(s.destination(), s.group(), s.maxInFlight()),
+                dispatcher));
+        LOG.info("Channel '{}' subscribed to '{}' as group '{}' (concurrency {}, max-in-flight {}, max-attempts {}, "
+                + "dead letters to '{}')", s.channel(), s.destination(), s.group(), s.concurrency(), s.maxInFlight(),
+                s.maxAttempts(), s.deadLetterDestination());
+    }
+
+    /** @return the publisher; the app must be started */
     public EventPublisher publisher() {
-        return null;
+        synchronized (stateLock) {
+            if (publisher == null) {
+                throw new TwelvefoldException("The app is not started; call App.start() before publisher()");
+            }
+            return publisher;
+        }
     }
 
+    /** Graceful stop, in the order of design.md section 4. Idempotent. */
     public void close() {
+        synchronized (stateLock) {
+            if (state == State.CLOSED) {
+                return;
+            }
+            boolean wasStarted = state == State.STARTED;
+            state = State.CLOSED;
+            if (wasStarted) {
+                stopGracefully();
+            }
+            terminated.countDown();
+        }
     }
 
+    private void stopGracefully() {
+        long t0 = System.nanoTime();
+        long deadline = t0 + config.shutdownTimeout().toNanos();
+        dispatchers.forEach(Dispatcher::stopFetching);
+        int abandoned = 0;
+        for (Dispatcher<?> d : dispatchers) {
+            abandoned += d.awaitIdle(deadline);
+        }
+        if (abandoned > 0) {
+            LOG.warn("{} event(s) still running after the shutdown timeout {}: not acknowledged, they will be delivered "
+                    + "again", abandoned, config.shutdownTimeout());
+        }
+        dispatchers.forEach(Dispatcher::closeSubscription);
+        outputs.close();
+        deadLetterPublishers.forEach(Publisher::close);
+        transport.close();
+        workerPools.forEach(ExecutorService::shutdownNow);
+        timer.shutdownNow();
+        LOG.info("Twelvefold '{}' stopped in {} ms", config.name(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * Blocks until closed.
+     *
+     * @throws InterruptedException when interrupted
+     */
     public void awaitTermination() throws InterruptedException {
+        terminated.await();
+    }
+
+    private static ThreadFactory daemon(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private record Context(Map<String, String> properties, MeterRegistry meterRegistry) implements TransportContext {
+    }
+
+    private static final class DefaultPublisher implements EventPublisher {
+        private final Outputs outputs;
+
+        DefaultPublisher(Outputs outputs) {
+            this.outputs = outputs;
+        }
+
+        @Override
+        public CompletionStage<Void> publish(String channel, Object payload) {
+            return publish(channel, (String) null, payload);
+        }
+
+        @Override
+        public CompletionStage<Void> publish(String channel, String key, Object payload) {
+            return publish(channel, outputs.newEvent(payload, key));
+        }
+
+        @Override
+        public CompletionStage<Void> publish(String channel, Event<?> event) {
+            try {
+                return outputs.send(channel, event);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
     }
 }

@@ -1,0 +1,53 @@
+package io.twelvefold.core.internal;
+
+import io.twelvefold.core.config.ChannelConfig;
+import java.time.Duration;
+
+/**
+ * The resolved settings of one channel, with defaults that depend on other settings filled in.
+ *
+ * @param channel the channel name
+ * @param destination the broker destination
+ * @param group the consumer group
+ * @param concurrency the number of keys processed at once
+ * @param maxInFlight delivered-and-unacknowledged bound
+ * @param maxAttempts attempts before dead-lettering
+ * @param backoffInitial the first retry delay
+ * @param backoffMax the longest retry delay
+ * @param backoffMultiplier the growth factor
+ * @param backoffJitter the random spread fraction
+ * @param deadLetterDestination where dead letters go
+ * @param maxPayloadSize the largest payload accepted
+ * @param processingTimeout the deadline of one attempt
+ */
+public record ChannelSettings(String channel, String destination, String group, int concurrency, int maxInFlight,
+        int maxAttempts, Duration backoffInitial, Duration backoffMax, double backoffMultiplier, double backoffJitter,
+        String deadLetterDestination, int maxPayloadSize, Duration processingTimeout) {
+
+    /**
+     * Resolves a channel's configuration.
+     *
+     * @param channel the channel name
+     * @param c its configuration
+     * @param appName {@code twelvefold.name}, the default group
+     * @return the settings
+     */
+    public static ChannelSettings of(String channel, ChannelConfig c, String appName) {
+        String destination = c.destination().orElse(channel);
+        return new ChannelSettings(channel, destination, c.group().orElse(appName), c.concurrency(),
+                c.maxInFlight(), c.maxAttempts(), c.backoff().initial(), c.backoff().max(),
+                c.backoff().multiplier(), c.backoff().jitter(),
+                c.deadLetterDestination().orElse(destination + ".dlq"), c.maxPayloadSize(), c.processingTimeout());
+    }
+
+    /**
+     * The delay before attempt {@code nextAttempt} (2 for the first retry), without jitter.
+     *
+     * @param nextAttempt the attempt about to be scheduled, at least 2
+     * @return the delay in nanoseconds
+     */
+    long backoffNanos(int nextAttempt) {
+        double base = backoffInitial.toNanos() * Math.pow(backoffMultiplier, nextAttempt - 2);
+        return (long) Math.min(base, (double) backoffMax.toNanos());
+    }
+}

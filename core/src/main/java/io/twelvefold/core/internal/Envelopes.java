@@ -1,0 +1,97 @@
+package io.twelvefold.core.internal;
+
+import io.twelvefold.core.Codec;
+import io.twelvefold.core.Event;
+import io.twelvefold.core.ProcessingException;
+import io.twelvefold.core.spi.IncomingMessage;
+import io.twelvefold.core.spi.OutgoingMessage;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Maps events to transport messages and back (CloudEvents binary mode, transport-neutral). */
+final class Envelopes {
+    static final String ID = "id";
+    static final String SOURCE = "source";
+    static final String TYPE = "type";
+    static final String SPEC_VERSION = "specversion";
+    static final String TIME = "time";
+    static final String SUBJECT = "subject";
+    static final String DATA_CONTENT_TYPE = "datacontenttype";
+
+    private Envelopes() {
+    }
+
+    static OutgoingMessage toMessage(Event<?> event, Codec codec) {
+        Map<String, String> attributes = new HashMap<>(8);
+        attributes.put(ID, event.id());
+        attributes.put(SOURCE, event.source());
+        attributes.put(TYPE, event.type());
+        attributes.put(SPEC_VERSION, Event.SPEC_VERSION);
+        event.time().ifPresent(t -> attributes.put(TIME, t.toString()));
+        event.subject().ifPresent(s -> attributes.put(SUBJECT, s));
+        attributes.put(DATA_CONTENT_TYPE, event.dataContentType().orElse(codec.contentType()));
+        Object data = event.data();
+        if (data == null) {
+            throw new ProcessingException("Event '" + event.id() + "' has no payload; emit a non-null payload", null,
+                    false);
+        }
+        return new OutgoingMessage(event.key().orElse(null), attributes, event.headers(), codec.encode(data));
+    }
+
+    /**
+     * Checks the envelope of a delivered message; throws a poison exception naming what is wrong.
+     */
+    static void validate(IncomingMessage m, int maxPayloadSize) {
+        if (m.payload().length > maxPayloadSize) {
+            throw new PoisonException("oversize", "Payload of " + m.payload().length
+                    + " bytes is larger than max-payload-size " + maxPayloadSize, null);
+        }
+        Map<String, String> a = m.attributes();
+        for (String required : new String[] {ID, SOURCE, TYPE}) {
+            String v = a.get(required);
+            if (v == null || v.isEmpty()) {
+                throw new PoisonException("invalid", "CloudEvents attribute '" + required + "' is missing", null);
+            }
+        }
+        String spec = a.get(SPEC_VERSION);
+        if (spec != null && !spec.startsWith("1.")) {
+            throw new PoisonException("invalid", "CloudEvents specversion '" + spec + "' is not supported; expected '1.0'",
+                    null);
+        }
+    }
+
+    static <T> Event<T> toEvent(IncomingMessage m, Codec codec, Class<T> type) {
+        Map<String, String> a = m.attributes();
+        OffsetDateTime time = null;
+        String t = a.get(TIME);
+        if (t != null) {
+            try {
+                time = OffsetDateTime.parse(t);
+            } catch (DateTimeParseException e) {
+                throw new PoisonException("invalid", "CloudEvents attribute 'time' is not an RFC 3339 timestamp, was '"
+                        + t + "'", e);
+            }
+        }
+        T data;
+        try {
+            data = codec.decode(m.payload(), type);
+        } catch (ProcessingException e) {
+            // Report the codec's own failure (a Jackson parse error, say) as the dead letter's exception class.
+            throw new PoisonException("undecodable", e.getMessage(), e.getCause() != null ? e.getCause() : e);
+        } catch (RuntimeException e) {
+            throw new PoisonException("undecodable", "Payload cannot be decoded into '" + type.getName() + "': " + e, e);
+        }
+        return Event.builder(data)
+                .id(a.get(ID))
+                .source(a.get(SOURCE))
+                .type(a.get(TYPE))
+                .time(time)
+                .subject(a.get(SUBJECT))
+                .dataContentType(a.get(DATA_CONTENT_TYPE))
+                .key(m.key())
+                .headers(m.headers())
+                .build();
+    }
+}

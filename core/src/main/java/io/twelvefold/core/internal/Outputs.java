@@ -1,0 +1,64 @@
+package io.twelvefold.core.internal;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.twelvefold.core.Codec;
+import io.twelvefold.core.Event;
+import io.twelvefold.core.TwelvefoldException;
+import io.twelvefold.core.spi.Publisher;
+import io.twelvefold.core.spi.Transport;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/** The publishers of the declared output channels. Thread-safe after construction. */
+final class Outputs {
+    private final Map<String, Output> outputs = new HashMap<>();
+    private final Codec codec;
+    private final String source;
+
+    private record Output(Publisher publisher, Counter sent) {
+    }
+
+    Outputs(Transport transport, Map<String, String> destinationsByChannel, Codec codec, String source,
+            MeterRegistry registry, String transportName) {
+        this.codec = codec;
+        this.source = source;
+        destinationsByChannel.forEach((channel, destination) -> outputs.put(channel, new Output(
+                transport.publisher(destination),
+                Counter.builder("messaging.client.sent.messages").description("Messages confirmed by the broker")
+                        .tag("channel", channel).tag("destination", destination).tag("transport", transportName)
+                        .register(registry))));
+    }
+
+    <U> Event<U> newEvent(U payload, String key) {
+        Objects.requireNonNull(payload, "payload");
+        return Event.builder(payload).source(source).type(payload.getClass().getName()).key(key)
+                .time(OffsetDateTime.now(ZoneOffset.UTC)).build();
+    }
+
+    CompletableFuture<Void> send(String channel, Event<?> event) {
+        Objects.requireNonNull(channel, "channel");
+        Objects.requireNonNull(event, "event");
+        Output out = outputs.get(channel);
+        if (out == null) {
+            throw new TwelvefoldException("Channel '" + channel + "' is not declared as an output; declare it with "
+                    + "App.builder().output(\"" + channel + "\"). Declared outputs: " + new java.util.TreeSet<>(outputs.keySet()));
+        }
+        CompletableFuture<Void> f = out.publisher.send(Envelopes.toMessage(event, codec));
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            out.sent.increment();
+            return f;
+        }
+        return f.thenRun(out.sent::increment);
+    }
+
+    void close() {
+        for (Output o : outputs.values()) {
+            o.publisher.close();
+        }
+    }
+}

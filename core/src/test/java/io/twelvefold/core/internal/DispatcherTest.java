@@ -1,0 +1,407 @@
+package io.twelvefold.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.twelvefold.core.Codec;
+import io.twelvefold.core.DeadLetterHeaders;
+import io.twelvefold.core.EventProcessor;
+import io.twelvefold.core.ProcessingException;
+import io.twelvefold.core.spi.IncomingMessage;
+import io.twelvefold.core.spi.OutgoingMessage;
+import io.twelvefold.core.spi.Publisher;
+import io.twelvefold.core.spi.Subscription;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** The dispatcher against hand-made transport doubles: no broker, no config. */
+class DispatcherTest {
+    private final ExecutorService workers = Executors.newCachedThreadPool();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private final FakeSubscription subscription = new FakeSubscription();
+    private final FakePublisher dlq = new FakePublisher();
+    private final FakePublisher out = new FakePublisher();
+
+    @AfterEach
+    void stop() {
+        workers.shutdownNow();
+        timer.shutdownNow();
+    }
+
+    @Test
+    @DisplayName("events of one key run one at a time and in order; different keys run concurrently up to the bound")
+    void orderAndConcurrency() {
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger maxRunning = new AtomicInteger();
+        Map<String, List<Integer>> seen = new ConcurrentHashMap<>();
+        Map<String, AtomicInteger> perKey = new ConcurrentHashMap<>();
+        Dispatcher<String> d = dispatcher(settings(3, 1000, 1), String.class, (e, ctx) -> {
+            int now = running.incrementAndGet();
+            maxRunning.accumulateAndGet(now, Math::max);
+            int k = perKey.computeIfAbsent(e.key().orElseThrow(), x -> new AtomicInteger()).incrementAndGet();
+            assertThat(k).as("one event of a key at a time").isEqualTo(1);
+            Thread.onSpinWait();
+            seen.computeIfAbsent(e.key().orElseThrow(), x -> Collections.synchronizedList(new ArrayList<>()))
+                    .add(Integer.parseInt(e.data()));
+            perKey.get(e.key().orElseThrow()).decrementAndGet();
+            running.decrementAndGet();
+        });
+        List<FakeMessage> messages = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            FakeMessage m = message("k" + (i % 10), "\"" + i + "\"", i);
+            messages.add(m);
+            d.onMessage(m);
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> messages.stream().allMatch(m -> m.acks.get() == 1));
+        assertThat(maxRunning.get()).isBetween(2, 3);
+        seen.forEach((k, list) -> assertThat(list).isSorted().hasSize(200));
+    }
+
+    @Test
+    @DisplayName("the subscription pauses at max-in-flight and resumes once half completed")
+    void backpressure() {
+        CountDownLatch release = new CountDownLatch(1);
+        Dispatcher<String> d = dispatcher(settings(2, 10, 1), String.class, (e, ctx) -> release.await());
+        List<FakeMessage> messages = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            FakeMessage m = message("k" + i, "\"x\"", i);
+            messages.add(m);
+            d.onMessage(m);
+        }
+        assertThat(subscription.paused).isTrue();
+        assertThat(d.inFlight()).isEqualTo(10);
+        release.countDown();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !subscription.paused);
+        await().atMost(Duration.ofSeconds(10)).until(() -> messages.stream().allMatch(m -> m.acks.get() == 1));
+        assertThat(d.inFlight()).isZero();
+    }
+
+    @Test
+    @DisplayName("an input is acknowledged only after its emitted events are confirmed")
+    void ackAfterConfirm() {
+        out.autoConfirm = false;
+        Dispatcher<String> d = dispatcher(settings(1, 10, 3), String.class, (e, ctx) -> ctx.emit("out", "y"));
+        FakeMessage m = message("k", "\"x\"", 0);
+        d.onMessage(m);
+        await().atMost(Duration.ofSeconds(10)).until(() -> out.pending.size() == 1);
+        assertThat(m.acks.get()).isZero();
+        out.pending.get(0).complete(null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> m.acks.get() == 1);
+        assertThat(out.sent.get(0).key()).isEqualTo("k");
+    }
+
+    @Test
+    @DisplayName("a refused output fails the attempt, which is retried and emits again")
+    void refusedOutputRetried() {
+        out.autoConfirm = false;
+        Dispatcher<String> d = dispatcher(settings(1, 10, 3), String.class, (e, ctx) -> ctx.emit("out", "y"));
+        FakeMessage m = message("k", "\"x\"", 0);
+        d.onMessage(m);
+        await().atMost(Duration.ofSeconds(10)).until(() -> out.pending.size() == 1);
+        out.pending.get(0).completeExceptionally(new IllegalStateException("broker said no"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> out.pending.size() == 2);
+        out.pending.get(1).complete(null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> m.acks.get() == 1);
+    }
+
+    @Test
+    @DisplayName("a key waiting for its retry holds no worker: other keys go on")
+    void retryHoldsNoWorker() {
+        ChannelSettings s = new ChannelSettings("c", "dest", "g", 1, 100, 3, Duration.ofHours(1), Duration.ofHours(1),
+                2.0, 0, "dest.dlq", 1 << 20, Duration.ofSeconds(30));
+        Dispatcher<String> d = dispatcher(s, String.class, (e, ctx) -> {
+            if (e.key().orElseThrow().equals("bad")) {
+                throw new IllegalStateException("boom");
+            }
+        });
+        FakeMessage bad = message("bad", "\"x\"", 0);
+        FakeMessage bad2 = message("bad", "\"x\"", 1);
+        FakeMessage good = message("good", "\"x\"", 2);
+        d.onMessage(bad);
+        d.onMessage(bad2);
+        d.onMessage(good);
+        await().atMost(Duration.ofSeconds(10)).until(() -> good.acks.get() == 1);
+        assertThat(bad.acks.get()).isZero();
+        assertThat(bad2.acks.get()).as("order per key: waits behind the retrying event").isZero();
+    }
+
+    @Test
+    @DisplayName("after the last attempt the original message goes to the dead-letter destination, then is acknowledged")
+    void deadLetterAfterLastAttempt() {
+        AtomicInteger attempts = new AtomicInteger();
+        Dispatcher<String> d = dispatcher(settings(1, 10, 3), String.class, (e, ctx) -> {
+            attempts.incrementAndGet();
+            throw new IllegalStateException("boom " + ctx.attempt());
+        });
+        FakeMessage m = message("k", "\"x\"", 7);
+        d.onMessage(m);
+        await().atMost(Duration.ofSeconds(10)).until(() -> m.acks.get() == 1);
+        assertThat(attempts.get()).isEqualTo(3);
+        OutgoingMessage letter = dlq.sent.get(0);
+        assertThat(letter.payload()).isEqualTo(m.payload());
+        assertThat(letter.key()).isEqualTo("k");
+        assertThat(letter.attributes()).isEqualTo(m.attributes());
+        assertThat(letter.headers()).containsEntry("h", "v")
+                .containsEntry(DeadLetterHeaders.REASON, "exhausted")
+                .containsEntry(DeadLetterHeaders.ATTEMPTS, "3")
+                .containsEntry(DeadLetterHeaders.ORIGINAL_OFFSET, "7")
+                .containsEntry(DeadLetterHeaders.EXCEPTION_CLASS, IllegalStateException.class.getName())
+                .containsEntry(DeadLetterHeaders.EXCEPTION_MESSAGE, "boom 3");
+    }
+
+    @Test
+    @DisplayName("a dead letter the broker refuses is retried, and the input stays unacknowledged until it is confirmed")
+    void deadLetterNeverDropped() {
+        dlq.autoConfirm = false;
+        Dispatcher<String> d = dispatcher(settings(1, 10, 1), String.class, (e, ctx) -> {
+            throw ProcessingException.fatal("no");
+        });
+        FakeMessage m = message("k", "\"x\"", 0);
+        d.onMessage(m);
+        await().atMost(Duration.ofSeconds(10)).until(() -> dlq.pending.size() == 1);
+        dlq.pending.get(0).completeExceptionally(new IllegalStateException("dlq down"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> dlq.pending.size() == 2);
+        assertThat(m.acks.get()).isZero();
+        dlq.pending.get(1).complete(null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> m.acks.get() == 1);
+        assertThat(dlq.sent.get(1).headers()).containsEntry(DeadLetterHeaders.REASON, "fatal");
+    }
+
+    @Test
+    @DisplayName("a revocation drops queued events of those partitions unacknowledged and keeps the others")
+    void revocation() {
+        CountDownLatch release = new CountDownLatch(1);
+        Dispatcher<String> d = dispatcher(settings(1, 100, 1), String.class, (e, ctx) -> release.await());
+        FakeMessage running = message("a", "\"x\"", 0, 0);
+        FakeMessage queuedSame = message("b", "\"x\"", 0, 1);
+        FakeMessage queuedOther = message("c", "\"x\"", 1, 0);
+        d.onMessage(running);
+        await().atMost(Duration.ofSeconds(10)).until(() -> d.inFlight() == 1);
+        d.onMessage(queuedSame);
+        d.onMessage(queuedOther);
+        CompletableFuture<Void> revoke = CompletableFuture.runAsync(() -> d.onPartitionsRevoked(Set.of(0)));
+        // the queued event of partition 0 is dropped at once; the running one is waited for
+        await().atMost(Duration.ofSeconds(10)).until(() -> d.inFlight() == 2);
+        assertThat(revoke).isNotDone();
+        release.countDown();
+        revoke.join();
+        assertThat(running.acks.get()).as("finished during the revocation: acknowledged").isEqualTo(1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> queuedOther.acks.get() == 1);
+        assertThat(queuedSame.acks.get()).isZero();
+        assertThat(d.inFlight()).isZero();
+    }
+
+    @Test
+    @DisplayName("a graceful stop acknowledges what completes in time and abandons what does not")
+    void gracefulStop() {
+        CountDownLatch never = new CountDownLatch(1);
+        Dispatcher<String> d = dispatcher(settings(2, 100, 1), String.class, (e, ctx) -> {
+            if (e.key().orElseThrow().equals("slow")) {
+                never.await();
+            }
+        });
+        FakeMessage slow = message("slow", "\"x\"", 0);
+        d.onMessage(slow);
+        await().atMost(Duration.ofSeconds(10)).until(() -> d.inFlight() == 1);
+        d.stopFetching();
+        FakeMessage late = message("late", "\"x\"", 1);
+        d.onMessage(late);
+        assertThat(subscription.paused).isTrue();
+        int left = d.awaitIdle(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200));
+        assertThat(left).isEqualTo(1);
+        never.countDown();
+        d.closeSubscription();
+        assertThat(subscription.closed).isTrue();
+        await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> slow.acks.get() == 0);
+        assertThat(late.acks.get()).isZero();
+    }
+
+    @Test
+    @DisplayName("undecodable and oversize payloads are dead-lettered at once, without calling the processor")
+    void poison() {
+        AtomicInteger calls = new AtomicInteger();
+        ChannelSettings s = new ChannelSettings("c", "dest", "g", 1, 100, 5, Duration.ofMillis(1), Duration.ofMillis(1),
+                2.0, 0, "dest.dlq", 16, Duration.ofSeconds(30));
+        Dispatcher<Map<?, ?>> d = dispatcher(s, castMap(), (e, ctx) -> calls.incrementAndGet());
+        FakeMessage garbage = message("k", "not json", 0);
+        FakeMessage big = message("k", "{\"a\":\"0123456789012345\"}", 1);
+        d.onMessage(garbage);
+        d.onMessage(big);
+        await().atMost(Duration.ofSeconds(10)).until(() -> garbage.acks.get() == 1 && big.acks.get() == 1);
+        assertThat(calls.get()).isZero();
+        assertThat(dlq.sent).extracting(o -> o.headers().get(DeadLetterHeaders.REASON))
+                .containsExactly("undecodable", "oversize");
+        assertThat(dlq.sent.get(0).headers()).containsEntry(DeadLetterHeaders.ATTEMPTS, "0");
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Class<Map<?, ?>> castMap() {
+        return (Class) Map.class;
+    }
+
+    // ------------------------------------------------------------------ doubles
+
+    private static ChannelSettings settings(int concurrency, int maxInFlight, int maxAttempts) {
+        return new ChannelSettings("c", "dest", "g", concurrency, maxInFlight, maxAttempts, Duration.ofMillis(5),
+                Duration.ofMillis(20), 2.0, 0, "dest.dlq", 1 << 20, Duration.ofSeconds(30));
+    }
+
+    private <T> Dispatcher<T> dispatcher(ChannelSettings s, Class<T> type, EventProcessor<T> p) {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Outputs outputs = new Outputs(new SinglePublisherTransport(out), Map.of("out", "out-dest"), Codec.json(), "/test",
+                registry, "fake");
+        Dispatcher<T> d = new Dispatcher<>(s, type, p, Codec.json(), outputs, dlq, e -> false, workers, timer,
+                (cs, inFlight) -> new ChannelMetrics(registry, "fake", cs, inFlight));
+        d.bind(subscription);
+        return d;
+    }
+
+    private static FakeMessage message(String key, String json, long offset) {
+        return message(key, json, 0, offset);
+    }
+
+    private static FakeMessage message(String key, String json, int partition, long offset) {
+        return new FakeMessage(key, partition, offset, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static final class FakeMessage implements IncomingMessage {
+        final String key;
+        final int partition;
+        final long offset;
+        final byte[] payload;
+        final AtomicInteger acks = new AtomicInteger();
+
+        FakeMessage(String key, int partition, long offset, byte[] payload) {
+            this.key = key;
+            this.partition = partition;
+            this.offset = offset;
+            this.payload = payload;
+        }
+
+        @Override
+        public String destination() {
+            return "dest";
+        }
+
+        @Override
+        public int partition() {
+            return partition;
+        }
+
+        @Override
+        public long offset() {
+            return offset;
+        }
+
+        @Override
+        public String key() {
+            return key;
+        }
+
+        @Override
+        public Map<String, String> attributes() {
+            return Map.of("id", "id-" + partition + "-" + offset, "source", "/s", "type", "t", "specversion", "1.0");
+        }
+
+        @Override
+        public Map<String, String> headers() {
+            return Map.of("h", "v");
+        }
+
+        @Override
+        public byte[] payload() {
+            return payload;
+        }
+
+        @Override
+        public int deliveryCount() {
+            return 1;
+        }
+
+        @Override
+        public void ack() {
+            acks.incrementAndGet();
+        }
+    }
+
+    static final class FakeSubscription implements Subscription {
+        volatile boolean paused;
+        volatile boolean closed;
+
+        @Override
+        public void pause() {
+            paused = true;
+        }
+
+        @Override
+        public void resume() {
+            paused = false;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    static final class FakePublisher implements Publisher {
+        volatile boolean autoConfirm = true;
+        final List<OutgoingMessage> sent = new CopyOnWriteArrayList<>();
+        final List<CompletableFuture<Void>> pending = new CopyOnWriteArrayList<>();
+
+        @Override
+        public CompletableFuture<Void> send(OutgoingMessage message) {
+            sent.add(message);
+            if (autoConfirm) {
+                return CompletableFuture.completedFuture(null);
+            }
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            pending.add(f);
+            return f;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private record SinglePublisherTransport(Publisher publisher) implements io.twelvefold.core.spi.Transport {
+        @Override
+        public Set<io.twelvefold.core.spi.Capability> capabilities() {
+            return Set.of();
+        }
+
+        @Override
+        public Publisher publisher(String destination) {
+            return publisher;
+        }
+
+        @Override
+        public Subscription subscribe(io.twelvefold.core.spi.SubscriptionRequest request,
+                io.twelvefold.core.spi.MessageHandler handler) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
