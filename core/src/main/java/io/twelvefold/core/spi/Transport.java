@@ -24,6 +24,12 @@ public interface Transport extends AutoCloseable {
      * Subscribes a group to a destination. Messages are delivered to the handler on a transport
      * thread, one call at a time per subscription, in partition order.
      *
+     * <p>When this method returns, every message published to the destination afterwards will be
+     * delivered to the group: the transport has joined the group or bound the queue. A group that
+     * subscribes for the first time starts at the earliest message the destination still holds
+     * (Kafka {@code auto.offset.reset=earliest}), so nothing published between the declaration of a
+     * group and its first subscription is lost.
+     *
      * @param request the destination, group and prefetch, never null
      * @param handler receives messages and partition changes, never null
      * @return the subscription, never null
