@@ -1,0 +1,90 @@
+package io.twelvefold.examples.quickstart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Runs the packaged quickstart as a real child JVM, as a user would. */
+class QuickstartIT {
+    private static final Path JAR = Path.of("target", "quickstart.jar");
+
+    private Process process;
+
+    @AfterEach
+    void kill() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
+    @DisplayName("the quickstart processes its greetings, prints them to stdout, and exits 0 on SIGTERM")
+    void runsAndStopsGracefully() throws Exception {
+        List<String> out = start(Map.of("QUICKSTART_GREETINGS", "3"));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> out.stream().filter(l -> l.contains("processed")).count() == 3);
+        assertThat(out).anyMatch(l -> l.contains("from luke: HELLO NUMBER 1!"));
+        process.destroy(); // SIGTERM
+        assertThat(process.waitFor(20, TimeUnit.SECONDS)).as("exited").isTrue();
+        assertThat(process.exitValue()).isZero();
+        await().atMost(Duration.ofSeconds(5)).until(() -> out.stream().anyMatch(l -> l.contains("stopped in")));
+    }
+
+    @Test
+    @DisplayName("bad environment values are reported together, each naming its variable, with exit status 2")
+    void badEnvironment() throws Exception {
+        List<String> out = start(Map.of(
+                "TWELVEFOLD_CHANNELS_GREETINGS_CONCURRENCY", "zero",
+                "TWELVEFOLD_SHUTDOWN_TIMEOUT", "-5s",
+                "TWELVEFOLD_TRANSPRT", "kafka"));
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
+        assertThat(process.exitValue()).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> out.stream().anyMatch(l -> l.contains("TWELVEFOLD_TRANSPRT")));
+        String all = String.join("\n", out);
+        assertThat(all)
+                .contains("Configuration is invalid (3 problems):")
+                .contains("TWELVEFOLD_CHANNELS_GREETINGS_CONCURRENCY")
+                .contains("TWELVEFOLD_SHUTDOWN_TIMEOUT")
+                .contains("did you mean 'TWELVEFOLD_TRANSPORT'?")
+                .doesNotContain("Exception in thread")
+                .doesNotContain("\tat ");
+    }
+
+    private List<String> start(Map<String, String> env) throws IOException {
+        assertThat(Files.exists(JAR)).as("run after 'package': %s", JAR.toAbsolutePath()).isTrue();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx64m", "-jar", JAR.toString()).redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> k.startsWith("TWELVEFOLD_"));
+        pb.environment().putAll(env);
+        process = pb.start();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null;) {
+                    lines.add(line);
+                    System.out.println("[quickstart] " + line);
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        return lines;
+    }
+}
