@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /** Runs the packaged quickstart as a real child JVM, as a user would. */
 class QuickstartIT {
-    private static final Path JAR = Path.of("target", "quickstart.jar");
+    private static final Path JAR = Path.of(System.getProperty("quickstart.jar", "target/quickstart.jar"));
 
     private Process process;
 
@@ -38,7 +38,8 @@ class QuickstartIT {
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> out.stream().filter(l -> l.contains("processed")).count() == 3);
         assertThat(out).anyMatch(l -> l.contains("from luke: HELLO NUMBER 1!"));
-        process.destroy(); // SIGTERM
+        // SIGTERM through the handle: Process.destroy() would also close our end of its stdout
+        process.toHandle().destroy();
         assertThat(process.waitFor(20, TimeUnit.SECONDS)).as("exited").isTrue();
         assertThat(process.exitValue()).isZero();
         await().atMost(Duration.ofSeconds(5)).until(() -> out.stream().anyMatch(l -> l.contains("stopped in")));
