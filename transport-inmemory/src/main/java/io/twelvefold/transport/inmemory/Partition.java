@@ -1,0 +1,122 @@
+package io.twelvefold.transport.inmemory;
+
+import io.twelvefold.core.spi.OutgoingMessage;
+import java.util.Arrays;
+
+/**
+ * One partition: an append-only log in fixed-size chunks, and the cursor of each group.
+ *
+ * <p>Appends take this partition's monitor and then publish the new length through the volatile
+ * {@link #tail}, so readers read the log without a lock: a slot below the tail they read is
+ * fully written. Trimming (also under the monitor) moves {@link #headOffset} up to the lowest
+ * position every group has acknowledged, clears those slots and lets whole chunks behind it be
+ * collected; no cursor ever reads below its own acknowledged position, so trimming never races a
+ * reader.
+ */
+final class Partition {
+    static final int CHUNK = 1024;
+
+    /** A run of {@link #CHUNK} slots of the log, linked to the next one. */
+    static final class Chunk {
+        final long base;
+        final OutgoingMessage[] slots = new OutgoingMessage[CHUNK];
+        /** Written before {@link Partition#tail} passes {@code base + CHUNK}; read after it. */
+        Chunk next;
+
+        Chunk(long base) {
+            this.base = base;
+        }
+    }
+
+    private static final Cursor[] NO_CURSORS = new Cursor[0];
+
+    private final Destination destination;
+    private final int index;
+
+    // guarded by this
+    private Chunk tailChunk = new Chunk(0);
+    private int tailIndex;
+    private Chunk headChunk = tailChunk;
+
+    /** The offset the next append gets; everything below it is readable. */
+    private volatile long tail;
+    /** The lowest offset still retained. */
+    private volatile long headOffset;
+    /** One cursor per group; copy-on-write under this. */
+    private volatile Cursor[] cursors = NO_CURSORS;
+
+    Partition(Destination destination, int index) {
+        this.destination = destination;
+        this.index = index;
+    }
+
+    Destination destination() {
+        return destination;
+    }
+
+    int index() {
+        return index;
+    }
+
+    long tail() {
+        return tail;
+    }
+
+    long retained() {
+        return tail - headOffset;
+    }
+
+    /** Appends a message, then wakes the consumers of this partition that wait for messages. */
+    void append(OutgoingMessage message) {
+        synchronized (this) {
+            if (tailIndex == CHUNK) {
+                Chunk next = new Chunk(tailChunk.base + CHUNK);
+                tailChunk.next = next;
+                tailChunk = next;
+                tailIndex = 0;
+            }
+            tailChunk.slots[tailIndex++] = message;
+            tail = tail + 1;
+        }
+        for (Cursor cursor : cursors) {
+            InMemorySubscription owner = cursor.owner;
+            if (owner != null) {
+                owner.messagesArrived();
+            }
+        }
+    }
+
+    /** Creates the cursor of a new group at the earliest retained message. */
+    synchronized Cursor addCursor(Group group) {
+        long offset = headOffset;
+        Cursor cursor = new Cursor(group, this, headChunk, (int) (offset - headChunk.base), offset);
+        Cursor[] grown = Arrays.copyOf(cursors, cursors.length + 1);
+        grown[grown.length - 1] = cursor;
+        cursors = grown;
+        return cursor;
+    }
+
+    /** Drops what every group acknowledged. Keeps everything while no group exists. */
+    synchronized void trim() {
+        Cursor[] all = cursors;
+        if (all.length == 0) {
+            return;
+        }
+        long min = Long.MAX_VALUE;
+        for (Cursor cursor : all) {
+            min = Math.min(min, cursor.committed());
+        }
+        long from = headOffset;
+        if (min <= from) {
+            return;
+        }
+        // Whole chunks below min become garbage as soon as no cursor points into them.
+        while (headChunk.next != null && min >= headChunk.base + CHUNK) {
+            headChunk = headChunk.next;
+        }
+        int start = (int) (Math.max(from, headChunk.base) - headChunk.base);
+        int end = (int) (min - headChunk.base);
+        Arrays.fill(headChunk.slots, start, end, null);
+        headOffset = min;
+    }
+}
