@@ -3,13 +3,14 @@ package io.twelvefold.core;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.twelvefold.core.internal.Engine;
 import io.twelvefold.core.spi.TransportProvider;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.ArrayList;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -27,11 +28,24 @@ import java.util.regex.Pattern;
  *
  * <p>{@link Builder#build()} reads and validates the configuration (and fails with one
  * {@link ConfigurationException} listing every problem); {@link #start()} connects the transport
- * and subscribes; {@link #close()} stops gracefully. Thread-safe.
+ * and subscribes; {@link #close()} stops gracefully. The app moves through
+ * {@link State#STARTING}, {@link State#READY}, {@link State#DRAINING} and {@link State#STOPPED}.
+ * Thread-safe.
  */
 public final class App implements AutoCloseable {
     private final Engine runtime;
-    private List<java.util.function.Consumer<App>> startHooks = List.of();
+
+    /** The lifecycle of an app. */
+    public enum State {
+        /** Built or starting: connecting, subscribing, running start hooks. Not ready. */
+        STARTING,
+        /** Subscribed and processing; readiness reports UP (while the transport is connected). */
+        READY,
+        /** Stopping: fetching stopped, in-flight events finishing; readiness reports DOWN. */
+        DRAINING,
+        /** Stopped: groups left, publishers flushed, stop hooks run. */
+        STOPPED
+    }
 
     private App(Engine runtime) {
         this.runtime = runtime;
@@ -49,12 +63,23 @@ public final class App implements AutoCloseable {
      * @throws TransportException when the broker cannot be reached
      */
     public App start() {
-        if (runtime.start()) {
-            for (java.util.function.Consumer<App> hook : startHooks) {
-                hook.accept(this);
-            }
-        }
+        runtime.start(this);
         return this;
+    }
+
+    /** @return the current lifecycle state, never null */
+    public State state() {
+        return runtime.state();
+    }
+
+    /**
+     * The port of the HTTP endpoint ({@code /health/*}, {@code /metrics}), when {@code PORT} is set
+     * and the app is started.
+     *
+     * @return the bound port, or -1 when the endpoint is off
+     */
+    public int port() {
+        return runtime.port();
     }
 
     /**
@@ -67,10 +92,11 @@ public final class App implements AutoCloseable {
     }
 
     /**
-     * Stops gracefully: stops fetching, waits up to {@code twelvefold.shutdown-timeout} for the
-     * events in progress and acknowledges those that completed, leaves the groups, flushes the
-     * publishers and disconnects. Events still running at the timeout are not acknowledged (they
-     * will be delivered again). Idempotent; blocks until stopped.
+     * Stops gracefully, in this order: readiness reports DOWN; every subscription stops fetching;
+     * waits up to {@code twelvefold.shutdown-timeout} for the events in progress and acknowledges
+     * those that completed; leaves the groups; flushes and closes the publishers and the transport;
+     * runs the stop hooks in reverse order of registration. Events still running at the timeout are
+     * not acknowledged (they will be delivered again). Idempotent; blocks until stopped.
      */
     @Override
     public void close() {
@@ -96,7 +122,8 @@ public final class App implements AutoCloseable {
         private final Set<String> outputs = new LinkedHashSet<>();
         private final List<Class<? extends Throwable>> nonRetryable = new ArrayList<>();
         private final Map<String, String> config = new LinkedHashMap<>();
-        private final List<java.util.function.Consumer<App>> startHooks = new ArrayList<>();
+        private final List<Consumer<App>> startHooks = new ArrayList<>();
+        private final List<Runnable> stopHooks = new ArrayList<>();
         private Map<String, String> environment;
         private TransportProvider transportProvider;
         private MeterRegistry meterRegistry;
@@ -230,8 +257,22 @@ public final class App implements AutoCloseable {
          * @param hook the hook, never null
          * @return this builder
          */
-        public Builder onStart(java.util.function.Consumer<App> hook) {
+        public Builder onStart(Consumer<App> hook) {
             startHooks.add(Objects.requireNonNull(hook, "hook"));
+            return this;
+        }
+
+        /**
+         * Adds a hook that runs when the app stops, after the last event was processed and the
+         * publishers were flushed: the place to close the resources processors use (a connection
+         * pool, a client). Stop hooks run in reverse order of registration; an exception from one
+         * is logged and the others still run.
+         *
+         * @param hook the hook, never null
+         * @return this builder
+         */
+        public Builder onStop(Runnable hook) {
+            stopHooks.add(Objects.requireNonNull(hook, "hook"));
             return this;
         }
 
@@ -242,22 +283,30 @@ public final class App implements AutoCloseable {
          * @throws ConfigurationException listing every configuration problem
          */
         public App build() {
-            App app = new App(Engine.create(new Engine.Declaration(
+            return new App(Engine.create(declaration()));
+        }
+
+        private Engine.Declaration declaration() {
+            return new Engine.Declaration(
                     List.copyOf(processors.values()), Set.copyOf(outputs), List.copyOf(nonRetryable),
                     Map.copyOf(config), environment != null ? environment : System.getenv(),
-                    transportProvider, meterRegistry, codec)));
-            app.startHooks = List.copyOf(startHooks);
-            return app;
+                    transportProvider, meterRegistry, codec, List.copyOf(startHooks), List.copyOf(stopHooks));
         }
 
         /**
          * For {@code main} methods: builds, starts and blocks until the process receives SIGTERM or
-         * SIGINT, then stops gracefully. A configuration problem is printed to standard error
-         * (one message listing every variable to fix) and the process exits with status 2; a
+         * SIGINT, then stops gracefully and exits 0. A configuration problem is printed to standard
+         * error (one message listing every variable to fix) and the process exits with status 2; a
          * broker that cannot be reached exits with status 3.
+         *
+         * <p>With the argument {@code --print-config} it prints the configuration manifest instead
+         * (every key, its environment variable, type, default and current value, secrets redacted)
+         * and exits 0 without connecting to anything.
+         *
+         * @param args the {@code main} arguments, never null
          */
-        public void run() {
-            Engine.runMain(this::build);
+        public void run(String... args) {
+            Engine.runMain(this::build, this::declaration, args);
         }
 
         private static void checkChannel(String channel) {

@@ -35,6 +35,17 @@ public interface ProcessorContext {
     Map<String, String> headers();
 
     /**
+     * The W3C {@code traceparent} of this processing step: the input event's trace id (or a new
+     * trace when the input carried none) and a new span id for this step. Every event emitted
+     * through this context carries it (and the input's {@code tracestate}), unless the emitted
+     * event sets its own. While the processor runs, the SLF4J MDC holds {@code traceId},
+     * {@code spanId}, {@code eventId} and {@code channel} for log lines.
+     *
+     * @return the traceparent, never null
+     */
+    String traceParent();
+
+    /**
      * Emits a payload on a channel, as a new event with a generated id, this application's
      * {@code source}, the payload class name as {@code type}, and the input event's key.
      *

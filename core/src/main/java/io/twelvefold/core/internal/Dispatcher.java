@@ -32,6 +32,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.slf4j.helpers.NOPMDCAdapter;
 
 /**
  * The delivery contract of one subscribed channel (design.md section 3), independent of the
@@ -53,6 +55,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Dispatcher<T> implements MessageHandler {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+    /** No MDC work per event when the logging backend ignores the MDC. */
+    private static final boolean MDC_ON = !(MDC.getMDCAdapter() instanceof NOPMDCAdapter);
     private static final int BATCH = 64;
     private static final int MAX_EXCEPTION_MESSAGE = 1000;
 
@@ -302,8 +306,13 @@ final class Dispatcher<T> implements MessageHandler {
             }
             Event<T> event = Envelopes.toEvent(m, codec, type);
             d.attempt++;
-            ctx = new Attempt(event, d.attempt, start);
-            processor.process(event, ctx);
+            ctx = new Attempt(event, d.attempt, start, Trace.hop(event.headers()));
+            ctx.enterMdc();
+            try {
+                processor.process(event, ctx);
+            } finally {
+                ctx.exitMdc();
+            }
         } catch (Throwable e) {
             if (e instanceof VirtualMachineError) {
                 throw (VirtualMachineError) e;
@@ -606,12 +615,37 @@ final class Dispatcher<T> implements MessageHandler {
         private final Event<T> event;
         private final int attempt;
         private final long startNanos;
+        private final Trace trace;
         List<CompletableFuture<Void>> sends;
 
-        Attempt(Event<T> event, int attempt, long startNanos) {
+        Attempt(Event<T> event, int attempt, long startNanos, Trace trace) {
             this.event = event;
             this.attempt = attempt;
             this.startNanos = startNanos;
+            this.trace = trace;
+        }
+
+        void enterMdc() {
+            if (MDC_ON) {
+                MDC.put("traceId", trace.traceId());
+                MDC.put("spanId", trace.spanId());
+                MDC.put("eventId", event.id());
+                MDC.put("channel", settings.channel());
+            }
+        }
+
+        void exitMdc() {
+            if (MDC_ON) {
+                MDC.remove("traceId");
+                MDC.remove("spanId");
+                MDC.remove("eventId");
+                MDC.remove("channel");
+            }
+        }
+
+        @Override
+        public String traceParent() {
+            return trace.traceParent();
         }
 
         @Override
@@ -647,7 +681,7 @@ final class Dispatcher<T> implements MessageHandler {
 
         @Override
         public void emit(String channel, Event<?> out) {
-            CompletableFuture<Void> f = outputs.send(channel, out);
+            CompletableFuture<Void> f = outputs.send(channel, out, trace);
             if (sends == null) {
                 sends = new ArrayList<>(2);
             }

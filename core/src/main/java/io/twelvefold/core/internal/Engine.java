@@ -13,6 +13,7 @@ import io.twelvefold.core.TwelvefoldException;
 import io.twelvefold.core.config.TwelvefoldConfig;
 import io.twelvefold.core.internal.config.ConfigLoader;
 import io.twelvefold.core.internal.config.LoadedConfig;
+import io.twelvefold.core.internal.config.Manifest;
 import io.twelvefold.core.spi.Publisher;
 import io.twelvefold.core.spi.SubscriptionRequest;
 import io.twelvefold.core.spi.Transport;
@@ -35,6 +36,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,14 +67,14 @@ public final class Engine {
      * @param transportProvider an explicit provider, or null to use the ServiceLoader
      * @param meterRegistry the registry, or null for a new simple one
      * @param codec the codec
+     * @param startHooks run after start, in order
+     * @param stopHooks run at the end of a stop, in reverse order
      */
     public record Declaration(List<ProcessorBinding<?>> processors, Set<String> outputs,
             List<Class<? extends Throwable>> nonRetryable, Map<String, String> config,
             Map<String, String> environment, TransportProvider transportProvider,
-            MeterRegistry meterRegistry, Codec codec) {
+            MeterRegistry meterRegistry, Codec codec, List<Consumer<App>> startHooks, List<Runnable> stopHooks) {
     }
-
-    private enum State { NEW, STARTED, CLOSED }
 
     private final Declaration declaration;
     private final TwelvefoldConfig config;
@@ -83,14 +85,15 @@ public final class Engine {
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final Object stateLock = new Object();
 
-    private State state = State.NEW;
+    private volatile App.State state = App.State.STARTING;
+    private boolean started;
     private Transport transport;
     private Outputs outputs;
     private ScheduledThreadPoolExecutor timer;
     private final List<Dispatcher<?>> dispatchers = new ArrayList<>();
     private final List<ExecutorService> workerPools = new ArrayList<>();
     private final List<Publisher> deadLetterPublishers = new ArrayList<>();
-    private EventPublisher publisher;
+    private volatile EventPublisher publisher;
 
     private Engine(Declaration d, LoadedConfig loaded) {
         this.declaration = d;
@@ -133,11 +136,22 @@ public final class Engine {
     }
 
     /**
-     * For {@code main} methods: see {@link App.Builder#run()}.
+     * For {@code main} methods: see {@link App.Builder#run(String...)}.
      *
      * @param build builds the app
+     * @param declaration what the builder declared, for the manifest
+     * @param args the main arguments
      */
-    public static void runMain(Supplier<App> build) {
+    public static void runMain(Supplier<App> build, Supplier<Declaration> declaration, String... args) {
+        if (List.of(args).contains("--print-config")) {
+            Declaration d = declaration.get();
+            List<TransportProvider> providers = d.transportProvider() != null ? List.of(d.transportProvider())
+                    : discoverProviders();
+            System.out.print(Manifest.render(d.environment(), d.config(), channels(d), providers));
+            System.out.flush();
+            System.exit(0);
+            return;
+        }
         App app;
         try {
             app = build.get();
@@ -146,6 +160,10 @@ public final class Engine {
             System.exit(2);
             return;
         }
+        // SIGTERM and SIGINT start a graceful stop and the process then exits 0 (design.md section 4);
+        // the shutdown hook covers every other way the JVM can go down.
+        java.lang.Runtime.getRuntime().addShutdownHook(new Thread(app::close, "twelvefold-shutdown-hook"));
+        Signals.onTermination(() -> new Thread(app::close, "twelvefold-shutdown").start());
         try {
             app.start();
         } catch (TransportException e) {
@@ -153,10 +171,6 @@ public final class Engine {
             System.exit(3);
             return;
         }
-        // SIGTERM and SIGINT start a graceful stop and the process then exits 0 (design.md section 4);
-        // the shutdown hook covers every other way the JVM can go down.
-        java.lang.Runtime.getRuntime().addShutdownHook(new Thread(app::close, "twelvefold-shutdown-hook"));
-        Signals.onTermination(() -> new Thread(app::close, "twelvefold-shutdown").start());
         try {
             app.awaitTermination();
         } catch (InterruptedException e) {
@@ -166,16 +180,16 @@ public final class Engine {
     }
 
     /**
-     * Connects and subscribes. Idempotent.
+     * Connects, subscribes, runs the start hooks and turns ready. Idempotent.
      *
-     * @return true when this call started the engine
+     * @param app the app, for the start hooks
      */
-    public boolean start() {
+    public void start(App app) {
         synchronized (stateLock) {
-            if (state != State.NEW) {
-                return false;
+            if (started || state != App.State.STARTING) {
+                return;
             }
-            state = State.STARTED;
+            started = true;
             long t0 = System.nanoTime();
             transport = provider.create(new Context(transportProperties, registry));
             Map<String, String> outputDestinations = new LinkedHashMap<>();
@@ -192,11 +206,24 @@ public final class Engine {
             for (ProcessorBinding<?> binding : declaration.processors()) {
                 subscribe(binding, fatal);
             }
-            LOG.info("Twelvefold '{}' started on transport '{}' in {} ms: processors {}, outputs {}", config.name(),
+            for (Consumer<App> hook : declaration.startHooks()) {
+                hook.accept(app);
+            }
+            state = App.State.READY;
+            LOG.info("Twelvefold '{}' ready on transport '{}' in {} ms: processors {}, outputs {}", config.name(),
                     provider.name(), (System.nanoTime() - t0) / 1_000_000,
                     declaration.processors().stream().map(ProcessorBinding::channel).toList(), declaration.outputs());
-            return true;
         }
+    }
+
+    /** @return the lifecycle state */
+    public App.State state() {
+        return state;
+    }
+
+    /** @return the HTTP port, or -1 */
+    public int port() {
+        return -1;
     }
 
     private <T> void subscribe(ProcessorBinding<T> binding, Class<?>[] fatal) {
@@ -225,31 +252,49 @@ public final class Engine {
 
     /** @return the publisher; the app must be started */
     public EventPublisher publisher() {
-        synchronized (stateLock) {
-            if (publisher == null) {
-                throw new TwelvefoldException("The app is not started; call App.start() before publisher()");
-            }
-            return publisher;
+        EventPublisher p = publisher;
+        if (p == null) {
+            throw new TwelvefoldException("The app is not started; call App.start() before publisher()");
         }
+        return p;
     }
 
     /** Graceful stop, in the order of design.md section 4. Idempotent. */
     public void close() {
         synchronized (stateLock) {
-            if (state == State.CLOSED) {
+            if (state == App.State.STOPPED) {
                 return;
             }
-            boolean wasStarted = state == State.STARTED;
-            state = State.CLOSED;
-            if (wasStarted) {
-                stopGracefully();
+            // Step 1: readiness reports DOWN before anything else changes.
+            state = App.State.DRAINING;
+            try {
+                if (started) {
+                    stopGracefully();
+                }
+            } finally {
+                runStopHooks();
+                state = App.State.STOPPED;
+                terminated.countDown();
             }
-            terminated.countDown();
+        }
+    }
+
+    private void runStopHooks() {
+        List<Runnable> hooks = new ArrayList<>(declaration.stopHooks());
+        java.util.Collections.reverse(hooks);
+        for (Runnable hook : hooks) {
+            try {
+                hook.run();
+            } catch (RuntimeException e) {
+                LOG.error("A stop hook failed; running the others: {}", e.toString(), e);
+            }
         }
     }
 
     private void stopGracefully() {
         long t0 = System.nanoTime();
+        LOG.info("Twelvefold '{}' draining: fetching stopped, waiting up to {} for in-flight events", config.name(),
+                config.shutdownTimeout());
         long deadline = t0 + config.shutdownTimeout().toNanos();
         dispatchers.forEach(Dispatcher::stopFetching);
         int abandoned = 0;
@@ -261,11 +306,17 @@ public final class Engine {
                     + "again", abandoned, config.shutdownTimeout());
         }
         dispatchers.forEach(Dispatcher::closeSubscription);
-        outputs.close();
+        if (outputs != null) {
+            outputs.close();
+        }
         deadLetterPublishers.forEach(Publisher::close);
-        transport.close();
+        if (transport != null) {
+            transport.close();
+        }
         workerPools.forEach(ExecutorService::shutdownNow);
-        timer.shutdownNow();
+        if (timer != null) {
+            timer.shutdownNow();
+        }
         LOG.info("Twelvefold '{}' stopped in {} ms", config.name(), (System.nanoTime() - t0) / 1_000_000);
     }
 
@@ -310,7 +361,7 @@ public final class Engine {
         @Override
         public CompletionStage<Void> publish(String channel, Event<?> event) {
             try {
-                return outputs.send(channel, event);
+                return outputs.send(channel, event, null);
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
             }

@@ -23,7 +23,7 @@ final class Envelopes {
     private Envelopes() {
     }
 
-    static OutgoingMessage toMessage(Event<?> event, Codec codec) {
+    static OutgoingMessage toMessage(Event<?> event, Codec codec, Trace trace) {
         Map<String, String> attributes = new HashMap<>(8);
         attributes.put(ID, event.id());
         attributes.put(SOURCE, event.source());
@@ -37,7 +37,16 @@ final class Envelopes {
             throw new ProcessingException("Event '" + event.id() + "' has no payload; emit a non-null payload", null,
                     false);
         }
-        return new OutgoingMessage(event.key().orElse(null), attributes, event.headers(), codec.encode(data));
+        Map<String, String> headers = event.headers();
+        if (!headers.containsKey(Trace.TRACEPARENT)) {
+            Trace t = trace != null ? trace : Trace.hop(headers);
+            headers = new HashMap<>(headers);
+            headers.put(Trace.TRACEPARENT, t.traceParent());
+            if (t.traceState() != null && !headers.containsKey(Trace.TRACESTATE)) {
+                headers.put(Trace.TRACESTATE, t.traceState());
+            }
+        }
+        return new OutgoingMessage(event.key().orElse(null), attributes, headers, codec.encode(data));
     }
 
     /**

@@ -40,7 +40,12 @@ final class Outputs {
                 .time(OffsetDateTime.now(ZoneOffset.UTC)).build();
     }
 
-    CompletableFuture<Void> send(String channel, Event<?> event) {
+    /**
+     * Sends an event.
+     *
+     * @param trace the hop it is emitted in, or null for a new trace (published from outside a processor)
+     */
+    CompletableFuture<Void> send(String channel, Event<?> event, Trace trace) {
         Objects.requireNonNull(channel, "channel");
         Objects.requireNonNull(event, "event");
         Output out = outputs.get(channel);
@@ -48,7 +53,7 @@ final class Outputs {
             throw new TwelvefoldException("Channel '" + channel + "' is not declared as an output; declare it with "
                     + "App.builder().output(\"" + channel + "\"). Declared outputs: " + new java.util.TreeSet<>(outputs.keySet()));
         }
-        CompletableFuture<Void> f = out.publisher.send(Envelopes.toMessage(event, codec));
+        CompletableFuture<Void> f = out.publisher.send(Envelopes.toMessage(event, codec, trace));
         if (f.isDone() && !f.isCompletedExceptionally()) {
             out.sent.increment();
             return f;

@@ -34,7 +34,7 @@ public final class Quickstart {
                 .output("greetings")
                 .output("shouts")
                 .onStart(Quickstart::publishGreetings);
-        app.run();
+        app.run(args);
     }
 
     private static void publishGreetings(App started) {
