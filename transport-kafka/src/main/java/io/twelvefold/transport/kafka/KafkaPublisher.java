@@ -1,0 +1,74 @@
+package io.twelvefold.transport.kafka;
+
+import io.twelvefold.core.TransportException;
+import io.twelvefold.core.spi.OutgoingMessage;
+import io.twelvefold.core.spi.Publisher;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Sends to one topic through the transport's shared producer. */
+final class KafkaPublisher implements Publisher {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaPublisher.class);
+
+    private final KafkaTransport transport;
+    private final String topic;
+    private final KafkaProducer<String, byte[]> producer;
+    private final Set<CompletableFuture<Void>> outstanding = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    KafkaPublisher(KafkaTransport transport, String topic, KafkaProducer<String, byte[]> producer) {
+        this.transport = transport;
+        this.topic = topic;
+        this.producer = producer;
+    }
+
+    @Override
+    public CompletableFuture<Void> send(OutgoingMessage message) {
+        if (closed) {
+            return CompletableFuture.failedFuture(
+                    new TransportException("The Kafka publisher of topic '" + topic + "' is closed"));
+        }
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null, message.key(), message.payload(),
+                CloudEventsBinding.toHeaders(message.attributes(), message.headers()));
+        CompletableFuture<Void> confirmed = new CompletableFuture<>();
+        outstanding.add(confirmed);
+        try {
+            producer.send(record, (metadata, error) -> {
+                outstanding.remove(confirmed);
+                if (error == null) {
+                    confirmed.complete(null);
+                } else {
+                    confirmed.completeExceptionally(new TransportException(
+                            "Kafka refused a record for topic '" + topic + "': " + error.getMessage(), error));
+                }
+            });
+        } catch (RuntimeException e) {
+            outstanding.remove(confirmed);
+            confirmed.completeExceptionally(
+                    new TransportException("Could not send a record to Kafka topic '" + topic + "': " + e.getMessage(), e));
+        }
+        return confirmed;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            CompletableFuture.allOf(outstanding.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.warn("Kafka publisher of topic '{}' closed with sends unconfirmed: {}", topic, e.toString());
+        }
+        transport.closed(this);
+    }
+}

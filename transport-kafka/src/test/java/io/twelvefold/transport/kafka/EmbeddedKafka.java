@@ -1,0 +1,131 @@
+package io.twelvefold.transport.kafka;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+
+/**
+ * The Kafka cluster of the tests: {@code TWELVEFOLD_KAFKA_BOOTSTRAP_SERVERS} when it is set,
+ * otherwise one single-node KRaft broker started in this JVM on the first call (from the
+ * {@code kafka_2.13} artifact, test scope), listening on 127.0.0.1 only, stopped and deleted when
+ * the JVM exits.
+ */
+final class EmbeddedKafka {
+    private static final String ENV = "TWELVEFOLD_KAFKA_BOOTSTRAP_SERVERS";
+    private static volatile String bootstrapServers;
+    private static long startMillis = -1;
+
+    private EmbeddedKafka() {
+    }
+
+    /** @return host:port of the test cluster, starting the embedded broker on first use */
+    static String bootstrapServers() {
+        String servers = bootstrapServers;
+        if (servers == null) {
+            synchronized (EmbeddedKafka.class) {
+                servers = bootstrapServers;
+                if (servers == null) {
+                    String external = System.getenv(ENV);
+                    servers = external != null && !external.isBlank() ? external.strip() : start();
+                    bootstrapServers = servers;
+                }
+            }
+        }
+        return servers;
+    }
+
+    /** @return how long the embedded broker took to format and start, -1 when none was started */
+    static long startMillis() {
+        return startMillis;
+    }
+
+    /** The settings every test transport uses: the cluster, 4-partition topics, quick group timing. */
+    static Map<String, String> config() {
+        return Map.of(
+                "twelvefold.kafka.bootstrap-servers", bootstrapServers(),
+                "twelvefold.kafka.provision-topics", "true",
+                "twelvefold.kafka.topic-partitions", "4",
+                "twelvefold.kafka.topic-replication-factor", "1",
+                "twelvefold.kafka.client.session.timeout.ms", "6000",
+                "twelvefold.kafka.client.heartbeat.interval.ms", "300");
+    }
+
+    private static String start() {
+        long t0 = System.nanoTime();
+        try {
+            Path dir = Files.createTempDirectory("twelvefold-kafka-");
+            int brokerPort = freePort();
+            int controllerPort = freePort();
+            Properties p = new Properties();
+            p.put("process.roles", "broker,controller");
+            p.put("node.id", "1");
+            p.put("controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
+            p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+            p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+            p.put("controller.listener.names", "CONTROLLER");
+            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            p.put("inter.broker.listener.name", "PLAINTEXT");
+            p.put("log.dirs", dir.resolve("data").toString());
+            p.put("offsets.topic.replication.factor", "1");
+            p.put("offsets.topic.num.partitions", "2");
+            p.put("transaction.state.log.replication.factor", "1");
+            p.put("transaction.state.log.min.isr", "1");
+            p.put("transaction.state.log.num.partitions", "1");
+            p.put("share.coordinator.state.topic.replication.factor", "1");
+            p.put("share.coordinator.state.topic.num.partitions", "1");
+            p.put("group.initial.rebalance.delay.ms", "0");
+            p.put("group.consumer.heartbeat.interval.ms", "500");
+            p.put("group.consumer.min.heartbeat.interval.ms", "100");
+            // topics come from the transport's provisioning, which the tests thereby check
+            p.put("auto.create.topics.enable", "false");
+            p.put("num.partitions", "1");
+            Path properties = dir.resolve("server.properties");
+            try (var out = Files.newBufferedWriter(properties)) {
+                p.store(out, "twelvefold test broker");
+            }
+            int rc = kafka.tools.StorageTool$.MODULE$.execute(new String[] {"format", "-t",
+                    Uuid.randomUuid().toString(), "-c", properties.toString(), "--standalone"},
+                    new PrintStream(PrintStream.nullOutputStream()));
+            if (rc != 0) {
+                throw new IllegalStateException("Formatting the embedded Kafka storage failed with " + rc);
+            }
+            KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
+            server.startup();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.shutdown();
+                server.awaitShutdown();
+                delete(dir);
+            }, "embedded-kafka-stop"));
+            startMillis = (System.nanoTime() - t0) / 1_000_000;
+            System.out.println("Embedded Kafka broker on 127.0.0.1:" + brokerPort + " started in " + startMillis + " ms");
+            return "127.0.0.1:" + brokerPort;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void delete(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // best effort: it is a temp dir
+        }
+    }
+}
