@@ -82,6 +82,7 @@ final class Dispatcher<T> implements MessageHandler {
     private boolean paused;
     private boolean closing;
     private boolean abandonAll;
+    private volatile String cancelled;
     private Subscription subscription;
 
     private static final class Lane {
@@ -149,6 +150,17 @@ final class Dispatcher<T> implements MessageHandler {
         synchronized (lock) {
             return inFlight;
         }
+    }
+
+    boolean paused() {
+        synchronized (lock) {
+            return paused || closing;
+        }
+    }
+
+    /** @return why the broker cancelled the subscription, or null while it has not */
+    String cancelled() {
+        return cancelled;
     }
 
     // ---------------------------------------------------------------- transport thread
@@ -234,6 +246,7 @@ final class Dispatcher<T> implements MessageHandler {
 
     @Override
     public void onCancelled(String reason) {
+        cancelled = reason;
         LOG.error("Channel '{}': the broker cancelled the subscription to '{}': {}", settings.channel(),
                 settings.destination(), reason);
     }

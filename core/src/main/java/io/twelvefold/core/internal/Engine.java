@@ -1,7 +1,10 @@
 package io.twelvefold.core.internal;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.twelvefold.core.App;
 import io.twelvefold.core.Codec;
 import io.twelvefold.core.ConfigurationException;
@@ -14,6 +17,8 @@ import io.twelvefold.core.config.TwelvefoldConfig;
 import io.twelvefold.core.internal.config.ConfigLoader;
 import io.twelvefold.core.internal.config.LoadedConfig;
 import io.twelvefold.core.internal.config.Manifest;
+import io.twelvefold.core.internal.http.AdminServer;
+import io.twelvefold.core.internal.http.HealthModel;
 import io.twelvefold.core.spi.Publisher;
 import io.twelvefold.core.spi.SubscriptionRequest;
 import io.twelvefold.core.spi.Transport;
@@ -81,26 +86,42 @@ public final class Engine {
     private final TransportProvider provider;
     private final Map<String, String> transportProperties;
     private final MeterRegistry registry;
+    private final PrometheusMeterRegistry prometheus;
+    private final int httpPort;
+    private volatile AdminServer admin;
     private final Map<String, ChannelSettings> settings = new LinkedHashMap<>();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final Object stateLock = new Object();
 
     private volatile App.State state = App.State.STARTING;
     private boolean started;
-    private Transport transport;
+    private volatile Transport transport;
     private Outputs outputs;
     private ScheduledThreadPoolExecutor timer;
-    private final List<Dispatcher<?>> dispatchers = new ArrayList<>();
+    private final List<Dispatcher<?>> dispatchers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<ExecutorService> workerPools = new ArrayList<>();
     private final List<Publisher> deadLetterPublishers = new ArrayList<>();
     private volatile EventPublisher publisher;
 
-    private Engine(Declaration d, LoadedConfig loaded) {
+    private Engine(Declaration d, LoadedConfig loaded, int httpPort) {
         this.declaration = d;
         this.config = loaded.config();
         this.provider = loaded.provider();
         this.transportProperties = loaded.transportProperties();
-        this.registry = d.meterRegistry() != null ? d.meterRegistry() : new SimpleMeterRegistry();
+        this.httpPort = httpPort;
+        if (httpPort < 0) {
+            this.prometheus = null;
+            this.registry = d.meterRegistry() != null ? d.meterRegistry() : new SimpleMeterRegistry();
+        } else {
+            // /metrics scrapes a Prometheus registry; the user's registry (if any) gets every meter too.
+            this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            CompositeMeterRegistry composite = new CompositeMeterRegistry();
+            composite.add(prometheus);
+            if (d.meterRegistry() != null) {
+                composite.add(d.meterRegistry());
+            }
+            this.registry = composite;
+        }
         for (String channel : channels(d)) {
             settings.put(channel, ChannelSettings.of(channel, config.channels().get(channel), config.name()));
         }
@@ -116,8 +137,35 @@ public final class Engine {
     public static Engine create(Declaration d) {
         List<TransportProvider> providers = d.transportProvider() != null ? List.of(d.transportProvider())
                 : discoverProviders();
-        LoadedConfig loaded = ConfigLoader.load(d.environment(), d.config(), channels(d), providers);
-        return new Engine(d, loaded);
+        String portValue = d.environment().get("PORT");
+        int port = -1;
+        String portProblem = null;
+        if (portValue != null && !portValue.isBlank()) {
+            try {
+                port = Integer.parseInt(portValue.trim());
+            } catch (NumberFormatException e) {
+                port = -2;
+            }
+            if (port < 0 || port > 65535) {
+                portProblem = "PORT must be an integer from 0 to 65535 (0 picks a free port), was '" + portValue
+                        + "'; unset it to turn the HTTP endpoint off";
+            }
+        }
+        LoadedConfig loaded;
+        try {
+            loaded = ConfigLoader.load(d.environment(), d.config(), channels(d), providers);
+        } catch (ConfigurationException e) {
+            if (portProblem == null) {
+                throw e;
+            }
+            List<String> all = new ArrayList<>(e.problems());
+            all.add(portProblem);
+            throw new ConfigurationException(all);
+        }
+        if (portProblem != null) {
+            throw new ConfigurationException(portProblem);
+        }
+        return new Engine(d, loaded, port);
     }
 
     private static Set<String> channels(Declaration d) {
@@ -191,6 +239,10 @@ public final class Engine {
             }
             started = true;
             long t0 = System.nanoTime();
+            if (httpPort >= 0) {
+                admin = AdminServer.start(httpPort, new Health(), prometheus);
+                LOG.info("HTTP endpoint on port {}: /health/live, /health/ready, /health/started, /metrics", admin.port());
+            }
             transport = provider.create(new Context(transportProperties, registry));
             Map<String, String> outputDestinations = new LinkedHashMap<>();
             for (String out : declaration.outputs()) {
@@ -223,7 +275,56 @@ public final class Engine {
 
     /** @return the HTTP port, or -1 */
     public int port() {
-        return -1;
+        AdminServer a = admin;
+        return a == null ? -1 : a.port();
+    }
+
+    /** Health as the HTTP endpoint reports it; reads volatile state only. */
+    private final class Health implements HealthModel {
+        @Override
+        public boolean live() {
+            return true;
+        }
+
+        @Override
+        public boolean ready() {
+            if (state != App.State.READY) {
+                return false;
+            }
+            for (SubscriptionHealth s : subscriptions()) {
+                if (!s.up()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public boolean started() {
+            return state != App.State.STARTING;
+        }
+
+        @Override
+        public String state() {
+            return state.name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        @Override
+        public List<SubscriptionHealth> subscriptions() {
+            Transport t = transport;
+            boolean connected = t != null && t.connected();
+            List<SubscriptionHealth> result = new ArrayList<>();
+            for (Dispatcher<?> d : List.copyOf(dispatchers)) {
+                ChannelSettings s = d.settings();
+                String cancelled = d.cancelled();
+                boolean up = connected && cancelled == null;
+                String detail = cancelled != null ? "cancelled by the broker: " + cancelled
+                        : !connected ? "transport disconnected" : d.paused() ? "paused" : null;
+                result.add(new SubscriptionHealth(s.channel(), s.destination(), s.group(), provider.name(), up,
+                        d.inFlight(), d.paused(), detail));
+            }
+            return result;
+        }
     }
 
     private <T> void subscribe(ProcessorBinding<T> binding, Class<?>[] fatal) {
@@ -267,6 +368,9 @@ public final class Engine {
             }
             // Step 1: readiness reports DOWN before anything else changes.
             state = App.State.DRAINING;
+            if (started) {
+                LOG.info("Twelvefold '{}' stopping: readiness DOWN", config.name());
+            }
             try {
                 if (started) {
                     stopGracefully();
@@ -274,6 +378,10 @@ public final class Engine {
             } finally {
                 runStopHooks();
                 state = App.State.STOPPED;
+                AdminServer a = admin;
+                if (a != null) {
+                    a.close();
+                }
                 terminated.countDown();
             }
         }
