@@ -61,6 +61,13 @@ final class EmbeddedKafka {
                 "twelvefold.kafka.client.heartbeat.interval.ms", "300");
     }
 
+    /** {@link #config()} as a transport sees it: without the {@code twelvefold.kafka.} prefix. */
+    static Map<String, String> transportProperties() {
+        Map<String, String> properties = new java.util.LinkedHashMap<>();
+        config().forEach((k, v) -> properties.put(k.substring("twelvefold.kafka.".length()), v));
+        return properties;
+    }
+
     private static String start() {
         long t0 = System.nanoTime();
         try {
