@@ -1,0 +1,277 @@
+package io.twelvefold.transport.rabbitmq;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.AlreadyClosedException;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.Recoverable;
+import com.rabbitmq.client.RecoveryListener;
+import com.rabbitmq.client.ShutdownSignalException;
+import io.twelvefold.core.TransportException;
+import io.twelvefold.core.spi.OutgoingMessage;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One publishing channel in confirm mode, shared by publishers; thread-safe.
+ *
+ * <p>Sends are numbered with the channel's publish sequence and completed when the broker
+ * confirms them ({@code basic.ack}, possibly {@code multiple}), failed on {@code basic.nack} or
+ * when the broker returned the message as unroutable ({@code mandatory}; the return, correlated by
+ * the {@link CloudEventsMapping#PUBLISH_SEQUENCE} header, comes before the ack).
+ *
+ * <p>When the connection drops, the sends not yet confirmed cannot be confirmed any more: they are
+ * kept, with the sends made while the connection is down, and published again, in order, once the
+ * client recovered the channel (at-least-once: the broker may hold a first copy). A channel closed
+ * by the broker for a channel error is replaced, and the sends it held fail.
+ */
+final class ConfirmChannel {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfirmChannel.class);
+
+    private final Connection connection;
+    private final Object lock = new Object();
+    /** Unconfirmed sends by publish sequence number; guarded by {@link #lock}. */
+    private final NavigableMap<Long, Send> unconfirmed = new TreeMap<>();
+    /** Sends waiting for the connection to come back, in order; guarded by {@link #lock}. */
+    private final ArrayDeque<Send> waiting = new ArrayDeque<>();
+    private Channel channel;
+    private boolean down;
+    private boolean closed;
+
+    /** A send and its outcome. */
+    static final class Send {
+        final String exchange;
+        final OutgoingMessage message;
+        final Map<String, Object> headers;
+        final CompletableFuture<Void> future = new CompletableFuture<>();
+        String returned;
+
+        Send(String exchange, OutgoingMessage message) {
+            this.exchange = exchange;
+            this.message = message;
+            this.headers = CloudEventsMapping.headers(message);
+        }
+    }
+
+    ConfirmChannel(Connection connection) {
+        this.connection = connection;
+        synchronized (lock) {
+            channel = open();
+        }
+    }
+
+    /** Under the lock: opens a channel in confirm mode with the listeners. */
+    private Channel open() {
+        try {
+            Channel c = connection.createChannel();
+            if (c == null) {
+                throw new TransportException("RabbitMQ refused a new channel: the channel limit of the connection is reached");
+            }
+            c.confirmSelect();
+            c.addConfirmListener((tag, multiple) -> confirmed(c, tag, multiple, true),
+                    (tag, multiple) -> confirmed(c, tag, multiple, false));
+            c.addReturnListener(r -> returned(c, r.getProperties(), r.getReplyCode(), r.getReplyText(),
+                    r.getExchange()));
+            c.addShutdownListener(cause -> shutdown(c, cause));
+            if (c instanceof Recoverable recoverable) {
+                recoverable.addRecoveryListener(new RecoveryListener() {
+                    @Override
+                    public void handleRecovery(Recoverable r) {
+                        recovered(c);
+                    }
+
+                    @Override
+                    public void handleRecoveryStarted(Recoverable r) {
+                        // nothing to do before the channel is back
+                    }
+                });
+            }
+            return c;
+        } catch (IOException e) {
+            throw new TransportException("RabbitMQ refused a publishing channel: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Publishes a message (mandatory, persistent) to an exchange.
+     *
+     * @param exchange the exchange, never null
+     * @param message the message, never null
+     * @return completes when confirmed, never null
+     */
+    CompletableFuture<Void> send(String exchange, OutgoingMessage message) {
+        Send send = new Send(exchange, message);
+        synchronized (lock) {
+            if (closed) {
+                send.future.completeExceptionally(new TransportException(
+                        "The RabbitMQ publishing channel is closed; create a new transport"));
+                return send.future;
+            }
+            if (down) {
+                waiting.add(send);
+            } else {
+                publish(send);
+            }
+        }
+        return send.future;
+    }
+
+    /** Under the lock. */
+    private void publish(Send send) {
+        if (channel == null || (!channel.isOpen() && !down && connection.isOpen())) {
+            // closed by the broker for a channel error (not a connection loss): open a new one
+            channel = open();
+        }
+        long sequence = channel.getNextPublishSeqNo();
+        AMQP.BasicProperties properties = CloudEventsMapping.properties(send.message, send.headers, sequence);
+        unconfirmed.put(sequence, send);
+        try {
+            channel.basicPublish(send.exchange, CloudEventsMapping.routingKey(send.message.key()), true, properties,
+                    send.message.payload());
+        } catch (IOException | AlreadyClosedException e) {
+            // the connection is going away: the shutdown listener will see it; send again once it is back
+            unconfirmed.remove(sequence);
+            down = true;
+            waiting.add(send);
+        }
+    }
+
+    private void confirmed(Channel source, long tag, boolean multiple, boolean ack) {
+        List<Send> done = new ArrayList<>();
+        synchronized (lock) {
+            if (source != channel) {
+                return;
+            }
+            if (multiple) {
+                NavigableMap<Long, Send> head = unconfirmed.headMap(tag, true);
+                done.addAll(head.values());
+                head.clear();
+            } else {
+                Send send = unconfirmed.remove(tag);
+                if (send != null) {
+                    done.add(send);
+                }
+            }
+        }
+        // complete outside the lock: callers may send again from their callbacks
+        for (Send send : done) {
+            if (!ack) {
+                send.future.completeExceptionally(new TransportException("RabbitMQ refused the message sent to exchange '"
+                        + send.exchange + "' (basic.nack): the broker could not store it"));
+            } else if (send.returned != null) {
+                send.future.completeExceptionally(new TransportException("RabbitMQ returned the message sent to exchange '"
+                        + send.exchange + "' as unroutable (" + send.returned + "): no queue is bound to it; "
+                        + "start a consumer group on the destination or bind a queue"));
+            } else {
+                send.future.complete(null);
+            }
+        }
+    }
+
+    private void returned(Channel source, AMQP.BasicProperties properties, int code, String text, String exchange) {
+        Object sequence = properties.getHeaders() == null ? null
+                : properties.getHeaders().get(CloudEventsMapping.PUBLISH_SEQUENCE);
+        synchronized (lock) {
+            if (source != channel || !(sequence instanceof Number n)) {
+                LOG.warn("RabbitMQ returned a message from exchange '{}' ({} {}) that no send is waiting for",
+                        exchange, code, text);
+                return;
+            }
+            Send send = unconfirmed.get(n.longValue());
+            if (send != null) {
+                send.returned = code + " " + text;
+            }
+        }
+    }
+
+    private void shutdown(Channel source, ShutdownSignalException cause) {
+        List<Send> failed = new ArrayList<>();
+        synchronized (lock) {
+            if (source != channel || closed) {
+                return;
+            }
+            if (cause.isHardError() || !connection.isOpen()) {
+                // the connection dropped: send the unconfirmed again once it recovered
+                down = true;
+                List<Send> again = new ArrayList<>(unconfirmed.values());
+                unconfirmed.clear();
+                for (int i = again.size() - 1; i >= 0; i--) {
+                    waiting.addFirst(again.get(i));
+                }
+                if (!again.isEmpty()) {
+                    LOG.warn("RabbitMQ connection lost with {} unconfirmed send(s); they will be sent again after recovery",
+                            again.size());
+                }
+            } else if (!cause.isInitiatedByApplication()) {
+                // a channel error: the broker will not confirm what it held, and the channel stays closed
+                failed.addAll(unconfirmed.values());
+                unconfirmed.clear();
+                channel = null;
+            }
+        }
+        for (Send send : failed) {
+            send.future.completeExceptionally(new TransportException("RabbitMQ closed the publishing channel while a "
+                    + "message to exchange '" + send.exchange + "' was unconfirmed: " + cause.getMessage(), cause));
+        }
+    }
+
+    private void recovered(Channel source) {
+        synchronized (lock) {
+            if (source != channel || closed) {
+                return;
+            }
+            down = false;
+            int count = waiting.size();
+            while (!waiting.isEmpty() && !down) {
+                publish(waiting.poll());
+            }
+            if (count > 0) {
+                LOG.info("RabbitMQ connection recovered: sent {} unconfirmed or held message(s) again", count);
+            }
+        }
+    }
+
+    /** @return whether sends are held for a connection that is down */
+    boolean isDown() {
+        synchronized (lock) {
+            return down;
+        }
+    }
+
+    /** Fails whatever is still unconfirmed or held, and closes the channel. Idempotent. */
+    void close() {
+        List<Send> failed = new ArrayList<>();
+        Channel c;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            failed.addAll(unconfirmed.values());
+            failed.addAll(waiting);
+            unconfirmed.clear();
+            waiting.clear();
+            c = channel;
+            channel = null;
+        }
+        for (Send send : failed) {
+            send.future.completeExceptionally(new TransportException("The RabbitMQ transport closed before the broker "
+                    + "confirmed the message to exchange '" + send.exchange + "'"));
+        }
+        if (c != null && c.isOpen()) {
+            try {
+                c.close();
+            } catch (IOException | java.util.concurrent.TimeoutException | AlreadyClosedException e) {
+                LOG.debug("Closing a publishing channel failed", e);
+            }
+        }
+    }
+}

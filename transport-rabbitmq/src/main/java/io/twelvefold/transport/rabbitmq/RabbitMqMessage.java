@@ -1,0 +1,88 @@
+package io.twelvefold.transport.rabbitmq;
+
+import io.twelvefold.core.spi.IncomingMessage;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** A delivery of a subscription; {@link #offset()} is its delivery tag on the subscription's channel. */
+final class RabbitMqMessage implements IncomingMessage {
+    private final RabbitMqSubscription subscription;
+    private final String destination;
+    private final long deliveryTag;
+    private final int generation;
+    private final String key;
+    private final Map<String, String> attributes;
+    private final Map<String, String> headers;
+    private final byte[] payload;
+    private final int deliveryCount;
+    private final AtomicBoolean acked = new AtomicBoolean();
+
+    RabbitMqMessage(RabbitMqSubscription subscription, String destination, long deliveryTag, int generation,
+            CloudEventsMapping.Incoming parts, byte[] payload, int deliveryCount) {
+        this.subscription = subscription;
+        this.destination = destination;
+        this.deliveryTag = deliveryTag;
+        this.generation = generation;
+        this.key = parts.key();
+        this.attributes = parts.attributes();
+        this.headers = parts.headers();
+        this.payload = payload;
+        this.deliveryCount = deliveryCount;
+    }
+
+    @Override
+    public String destination() {
+        return destination;
+    }
+
+    @Override
+    public int partition() {
+        return 0;
+    }
+
+    @Override
+    public long offset() {
+        return deliveryTag;
+    }
+
+    @Override
+    public String key() {
+        return key;
+    }
+
+    @Override
+    public Map<String, String> attributes() {
+        return attributes;
+    }
+
+    @Override
+    public Map<String, String> headers() {
+        return headers;
+    }
+
+    @Override
+    public byte[] payload() {
+        return payload;
+    }
+
+    @Override
+    public int deliveryCount() {
+        return deliveryCount;
+    }
+
+    int generation() {
+        return generation;
+    }
+
+    @Override
+    public void ack() {
+        if (acked.compareAndSet(false, true)) {
+            subscription.acknowledge(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RabbitMqMessage[" + destination + "#" + deliveryTag + ", id=" + attributes.get("id") + "]";
+    }
+}

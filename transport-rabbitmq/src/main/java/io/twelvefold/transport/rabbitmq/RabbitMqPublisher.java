@@ -1,0 +1,80 @@
+package io.twelvefold.transport.rabbitmq;
+
+import io.twelvefold.core.TransportException;
+import io.twelvefold.core.spi.OutgoingMessage;
+import io.twelvefold.core.spi.Publisher;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes to the topic exchange of one destination through the transport's pool of confirm
+ * channels. A key always goes through the same channel, so sends of one key from one thread reach
+ * the broker in order. Thread-safe.
+ */
+final class RabbitMqPublisher implements Publisher {
+    private static final Logger LOG = LoggerFactory.getLogger(RabbitMqPublisher.class);
+
+    private final RabbitMqTransport transport;
+    private final String exchange;
+    private final Duration closeTimeout;
+    private final Set<CompletableFuture<Void>> outstanding = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    RabbitMqPublisher(RabbitMqTransport transport, String exchange, Duration closeTimeout) {
+        this.transport = transport;
+        this.exchange = exchange;
+        this.closeTimeout = closeTimeout;
+    }
+
+    @Override
+    public CompletableFuture<Void> send(OutgoingMessage message) {
+        Objects.requireNonNull(message, "message");
+        if (closed) {
+            return CompletableFuture.failedFuture(new TransportException("The RabbitMQ publisher of exchange '" + exchange
+                    + "' is closed"));
+        }
+        CompletableFuture<Void> sent = transport.channelFor(message.key()).send(exchange, message);
+        if (!sent.isDone()) {
+            outstanding.add(sent);
+            sent.whenComplete((ok, error) -> outstanding.remove(sent));
+        }
+        return sent;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        CompletableFuture<?>[] pending = outstanding.toArray(new CompletableFuture<?>[0]);
+        if (pending.length == 0) {
+            transport.closed(this);
+            return;
+        }
+        try {
+            CompletableFuture.allOf(pending).get(closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            // each send reported its own failure to its caller
+        } catch (TimeoutException e) {
+            LOG.warn("RabbitMQ publisher of exchange '{}' closed with {} send(s) still unconfirmed after {}", exchange,
+                    outstanding.size(), closeTimeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        transport.closed(this);
+    }
+
+    @Override
+    public String toString() {
+        return "RabbitMqPublisher[exchange=" + exchange + "]";
+    }
+}

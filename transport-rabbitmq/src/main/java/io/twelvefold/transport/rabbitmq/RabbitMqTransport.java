@@ -1,0 +1,176 @@
+package io.twelvefold.transport.rabbitmq;
+
+import com.rabbitmq.client.AlreadyClosedException;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import io.twelvefold.core.TransportException;
+import io.twelvefold.core.spi.Capability;
+import io.twelvefold.core.spi.MessageHandler;
+import io.twelvefold.core.spi.Publisher;
+import io.twelvefold.core.spi.Subscription;
+import io.twelvefold.core.spi.SubscriptionRequest;
+import io.twelvefold.core.spi.Transport;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Two connections to one broker, one to publish and one to consume (so that a broker blocking
+ * publishers under a memory alarm never holds back acknowledgements), both recovered automatically
+ * by the client, with their topology.
+ */
+final class RabbitMqTransport implements Transport {
+    private static final Logger LOG = LoggerFactory.getLogger(RabbitMqTransport.class);
+
+    private final RabbitMqConfig config;
+    private final Connection publishing;
+    private final Connection consuming;
+    private final ExecutorService executor;
+    private final RabbitMqTopology topology;
+    private final ConfirmChannel[] channels;
+    private final AtomicInteger roundRobin = new AtomicInteger();
+    private final Set<Capability> capabilities;
+    private final Set<RabbitMqPublisher> publishers = ConcurrentHashMap.newKeySet();
+    private final Set<RabbitMqSubscription> subscriptions = ConcurrentHashMap.newKeySet();
+    private final Set<RabbitMqSubscription> cancelled = ConcurrentHashMap.newKeySet();
+    /** Redeliveries seen by this process per queue and message id, for classic queues. */
+    private final Map<String, Integer> redeliveries = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    RabbitMqTransport(RabbitMqConfig config, Connection publishing, Connection consuming, ExecutorService executor,
+            RabbitMqTransportProvider.Declarations declarations) {
+        this.config = config;
+        this.publishing = publishing;
+        this.consuming = consuming;
+        this.executor = executor;
+        this.topology = new RabbitMqTopology(publishing, config, declarations);
+        this.channels = new ConfirmChannel[config.publisherChannels()];
+        for (int i = 0; i < channels.length; i++) {
+            channels[i] = new ConfirmChannel(publishing);
+        }
+        EnumSet<Capability> c = EnumSet.of(Capability.FAN_OUT, Capability.REDELIVERY, Capability.PAUSE_RESUME,
+                Capability.DURABLE);
+        // competing members either share the queue (no order across them) or take turns (order kept)
+        c.add(config.ordering() == RabbitMqConfig.Ordering.SINGLE_ACTIVE_CONSUMER
+                ? Capability.ORDERED_BY_KEY : Capability.COMPETING_CONSUMERS);
+        this.capabilities = Set.copyOf(c);
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public Publisher publisher(String destination) {
+        Objects.requireNonNull(destination, "destination");
+        checkOpen();
+        topology.exchange(destination);
+        RabbitMqPublisher publisher = new RabbitMqPublisher(this, destination, config.publishTimeout());
+        publishers.add(publisher);
+        return publisher;
+    }
+
+    @Override
+    public Subscription subscribe(SubscriptionRequest request, MessageHandler handler) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(handler, "handler");
+        checkOpen();
+        RabbitMqTopology.Group group = topology.group(request.destination(), request.group());
+        Channel channel = null;
+        try {
+            channel = consuming.createChannel();
+            if (channel == null) {
+                throw new TransportException("RabbitMQ refused a new channel: the channel limit of the connection is reached");
+            }
+            channel.basicQos(config.prefetch() != null ? config.prefetch() : request.prefetch());
+            RabbitMqSubscription subscription = new RabbitMqSubscription(this, group, channel, handler, executor,
+                    config.maxDeliveries(), redeliveries);
+            subscriptions.add(subscription);
+            subscription.start();
+            return subscription;
+        } catch (IOException | AlreadyClosedException e) {
+            if (channel != null && channel.isOpen()) {
+                try {
+                    channel.close();
+                } catch (IOException | java.util.concurrent.TimeoutException | AlreadyClosedException ignored) {
+                    // reported below
+                }
+            }
+            throw new TransportException("RabbitMQ refused to consume from queue '" + group.queue() + "': "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Connected when both connections are open (not while the client recovers them) and no
+     * consumer was cancelled by the broker.
+     */
+    @Override
+    public boolean connected() {
+        return !closed && publishing.isOpen() && consuming.isOpen() && cancelled.isEmpty();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (RabbitMqSubscription s : new ArrayList<>(subscriptions)) {
+            s.close();
+        }
+        for (RabbitMqPublisher p : new ArrayList<>(publishers)) {
+            p.close();
+        }
+        for (ConfirmChannel c : channels) {
+            c.close();
+        }
+        topology.close();
+        for (Connection c : new Connection[] {consuming, publishing}) {
+            try {
+                c.close();
+            } catch (IOException | AlreadyClosedException e) {
+                LOG.debug("Closing a RabbitMQ connection failed", e);
+            }
+        }
+        executor.shutdown();
+    }
+
+    ConfirmChannel channelFor(String key) {
+        int n = key == null ? roundRobin.getAndIncrement() : key.hashCode();
+        return channels[Math.floorMod(n, channels.length)];
+    }
+
+    void closed(RabbitMqPublisher publisher) {
+        publishers.remove(publisher);
+    }
+
+    void closed(RabbitMqSubscription subscription) {
+        subscriptions.remove(subscription);
+        cancelled.remove(subscription);
+    }
+
+    void cancelled(RabbitMqSubscription subscription) {
+        cancelled.add(subscription);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new TransportException("Transport 'rabbitmq' is closed; create a new transport");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RabbitMqTransport[" + config + "]";
+    }
+}

@@ -1,0 +1,147 @@
+package io.twelvefold.transport.rabbitmq;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The broker the tests use (design.md section 8): {@code TWELVEFOLD_RABBITMQ_URI} when set, else
+ * {@code amqp://localhost:5672} when it answers, else the tests are skipped with a loud message;
+ * with {@code CI=true} a missing broker fails them instead. Also remembers every exchange and queue
+ * the tests' transports declare, and deletes them.
+ */
+final class RabbitMqBroker {
+    private static final String LOCAL = "amqp://localhost:5672";
+    private static final Set<String> EXCHANGES = ConcurrentHashMap.newKeySet();
+    private static final Set<String> QUEUES = ConcurrentHashMap.newKeySet();
+    private static volatile String uri;
+
+    /** Records what the transports of a test provider declare. */
+    static final RabbitMqTransportProvider.Declarations DECLARATIONS = new RabbitMqTransportProvider.Declarations() {
+        @Override
+        public void exchange(String name) {
+            EXCHANGES.add(name);
+        }
+
+        @Override
+        public void queue(String name) {
+            QUEUES.add(name);
+        }
+    };
+
+    private RabbitMqBroker() {
+    }
+
+    /** @return a provider whose declarations are deleted by {@link #deleteDeclared()} */
+    static RabbitMqTransportProvider provider() {
+        return new RabbitMqTransportProvider(DECLARATIONS);
+    }
+
+    /** @return the broker URI; skips (or, under CI=true, fails) the test when there is none */
+    static String uri() {
+        if (uri != null) {
+            return uri;
+        }
+        String configured = System.getenv("TWELVEFOLD_RABBITMQ_URI");
+        if (configured != null && !configured.isBlank()) {
+            uri = configured.strip();
+            return uri;
+        }
+        if (answers("localhost", 5672)) {
+            uri = LOCAL;
+            return uri;
+        }
+        String message = "\n*** No RabbitMQ: TWELVEFOLD_RABBITMQ_URI is not set and nothing answers on localhost:5672."
+                + "\n*** Start one (rabbitmq-server -detached) or set TWELVEFOLD_RABBITMQ_URI; the RabbitMQ tests are "
+                + "SKIPPED.\n";
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+            fail("CI=true and no RabbitMQ is reachable: " + message);
+        }
+        System.err.println(message);
+        Assumptions.abort(message);
+        return null;
+    }
+
+    /** @return the kit configuration: the broker URI */
+    static Map<String, String> config(String... more) {
+        Map<String, String> config = new java.util.LinkedHashMap<>();
+        config.put("twelvefold.rabbitmq.uri", uri());
+        for (int i = 0; i + 1 < more.length; i += 2) {
+            config.put("twelvefold.rabbitmq." + more[i], more[i + 1]);
+        }
+        return config;
+    }
+
+    private static boolean answers(String host, int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), 1_000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** A plain client connection to the test broker, for what the tests do behind the transport's back. */
+    static Connection connect() throws Exception {
+        ConnectionFactory f = new ConnectionFactory();
+        f.setUri(URI.create(uri()));
+        f.setAutomaticRecoveryEnabled(false);
+        return f.newConnection("twelvefold-test-admin");
+    }
+
+    /** Deletes every queue and exchange the test transports declared so far. */
+    static void deleteDeclared() throws Exception {
+        if (uri == null || (QUEUES.isEmpty() && EXCHANGES.isEmpty())) {
+            return;
+        }
+        try (Connection connection = connect()) {
+            for (String queue : new ArrayList<>(QUEUES)) {
+                try (Channel c = connection.createChannel()) {
+                    c.queueDelete(queue);
+                } catch (IOException e) {
+                    // gone already
+                }
+                QUEUES.remove(queue);
+            }
+            for (String exchange : new ArrayList<>(EXCHANGES)) {
+                try (Channel c = connection.createChannel()) {
+                    c.exchangeDelete(exchange);
+                } catch (IOException e) {
+                    // gone already
+                }
+                EXCHANGES.remove(exchange);
+            }
+        }
+    }
+
+    /**
+     * Runs {@code rabbitmqctl} with arguments, when this machine has it and the broker is local.
+     *
+     * @return whether it ran and succeeded
+     */
+    static boolean rabbitmqctl(String... args) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add("rabbitmqctl");
+        command.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

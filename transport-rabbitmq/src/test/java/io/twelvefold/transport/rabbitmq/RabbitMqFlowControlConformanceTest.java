@@ -1,0 +1,36 @@
+package io.twelvefold.transport.rabbitmq;
+
+import io.twelvefold.core.spi.TransportProvider;
+import io.twelvefold.testkit.FlowControlConformanceTest;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** The conformance kit's flowcontrol scenarios against a real RabbitMQ. */
+class RabbitMqFlowControlConformanceTest extends FlowControlConformanceTest {
+    @BeforeAll
+    static void broker() {
+        RabbitMqBroker.uri();
+    }
+
+    @AfterAll
+    static void deleteTopology() throws Exception {
+        RabbitMqBroker.deleteDeclared();
+    }
+
+    @Override
+    protected TransportProvider provider() {
+        return RabbitMqBroker.provider();
+    }
+
+    @Override
+    protected Map<String, String> config() {
+        return RabbitMqBroker.config();
+    }
+
+    /** The broker pushes at most the prefetch (the channel's max-in-flight): nothing beyond the bound. */
+    @Override
+    protected int inFlightSlack(int maxInFlight) {
+        return 0;
+    }
+}
