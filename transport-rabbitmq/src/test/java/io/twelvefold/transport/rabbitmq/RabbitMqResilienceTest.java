@@ -1,0 +1,206 @@
+package io.twelvefold.transport.rabbitmq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import io.twelvefold.core.App;
+import io.twelvefold.core.Event;
+import io.twelvefold.core.spi.IncomingMessage;
+import io.twelvefold.core.spi.MessageHandler;
+import io.twelvefold.core.spi.OutgoingMessage;
+import io.twelvefold.core.spi.Publisher;
+import io.twelvefold.core.spi.Subscription;
+import io.twelvefold.core.spi.SubscriptionRequest;
+import io.twelvefold.core.spi.Transport;
+import io.twelvefold.core.spi.TransportProvider;
+import io.twelvefold.testkit.MessageCollector;
+import io.twelvefold.testkit.Order;
+import io.twelvefold.testkit.TransportConformanceKit;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * What only a real broker can do to a transport: drop its connections in the middle of a stream,
+ * redeliver a message that is never acknowledged, and cancel a consumer whose queue was deleted.
+ */
+class RabbitMqResilienceTest extends TransportConformanceKit {
+
+    @BeforeAll
+    static void broker() {
+        RabbitMqBroker.uri();
+    }
+
+    @AfterAll
+    static void deleteTopology() throws Exception {
+        RabbitMqBroker.deleteDeclared();
+    }
+
+    @Override
+    protected TransportProvider provider() {
+        return RabbitMqBroker.provider();
+    }
+
+    @Override
+    protected Map<String, String> config() {
+        return RabbitMqBroker.config();
+    }
+
+    @Test
+    @DisplayName("Connections closed by the broker in the middle of a stream: every event is still processed, every send confirmed, and the transport reported the outage")
+    void connectionDroppedMidStreamLosesNothing() throws Exception {
+        assumeTrue(RabbitMqBroker.rabbitmqctl("-q", "status"), "needs rabbitmqctl for the broker (a local RabbitMQ)");
+        String destination = uniqueName("drop");
+        Map<String, Integer> processed = new ConcurrentHashMap<>();
+        start(consumer(destination, uniqueName("group"))
+                .config(channelKey(INPUT, "concurrency"), "4")
+                .processor(INPUT, Order.class, (event, ctx) -> {
+                    LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(300));
+                    processed.merge(event.id(), 1, Integer::sum);
+                }));
+        App publisher = startPublisher(destination);
+        Transport watched = rawTransport();
+        AtomicBoolean sawDisconnected = new AtomicBoolean();
+        AtomicBoolean watching = new AtomicBoolean(true);
+        Thread watcher = new Thread(() -> {
+            while (watching.get()) {
+                if (!watched.connected()) {
+                    sawDisconnected.set(true);
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+        }, "connected-watcher");
+        watcher.start();
+
+        List<Event<Order>> events = orders(6_000, 60);
+        List<CompletableFuture<Void>> sends = new CopyOnWriteArrayList<>();
+        Thread stream = new Thread(() -> {
+            for (int i = 0; i < events.size(); i++) {
+                sends.add(publisher.publisher().publish(OUTPUT, events.get(i)).toCompletableFuture());
+                if (i % 2 == 1) {
+                    // a stream, not a burst: sends keep coming while the connections drop
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                }
+            }
+        }, "stream");
+        stream.start();
+        await("the stream to be under way").until(() -> processed.size() >= 500);
+
+        assertThat(RabbitMqBroker.rabbitmqctl("close_all_connections", "twelvefold test: connection dropped mid-stream"))
+                .as("rabbitmqctl close_all_connections succeeded").isTrue();
+        assertThat(processed.size()).as("events processed when the connections were closed").isLessThan(events.size());
+        stream.join(timeout().toMillis());
+
+        CompletableFuture.allOf(sends.toArray(new CompletableFuture<?>[0]))
+                .get(timeout().toMillis(), TimeUnit.MILLISECONDS);
+        await("every event to be processed after the recovery").untilAsserted(() ->
+                assertContainsAll("the processed events", processed.keySet(), ids(events)));
+        await("the transport to be connected again").until(watched::connected);
+        watching.set(false);
+        watcher.join();
+        assertThat(sends).as("sends").hasSize(events.size()).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+        assertThat(sawDisconnected).as("connected() was false while the client recovered").isTrue();
+    }
+
+    @ParameterizedTest(name = "queue-type {0}")
+    @ValueSource(strings = {"classic", "quorum"})
+    @DisplayName("A message that is never acknowledged is delivered max-deliveries times, then dead-lettered, never looping")
+    void poisonMessageNeverLoops(String queueType) throws Exception {
+        Map<String, String> properties = Map.of("uri", RabbitMqBroker.uri(), "queue-type", queueType,
+                "max-deliveries", "3");
+        try (Transport transport = RabbitMqBroker.provider().create(new TestContext(properties))) {
+            String destination = uniqueName("poison");
+            String group = uniqueName("group");
+            MessageCollector deadLetters = MessageCollector.create();
+            try (Subscription reader = transport.subscribe(
+                    new SubscriptionRequest(destination + ".dlq", uniqueName("reader"), 10), deadLetters)) {
+                List<Integer> deliveryCounts = new CopyOnWriteArrayList<>();
+                // a member that never acknowledges: to the broker, a consumer that crashes on the message
+                MessageHandler crashing = message -> deliveryCounts.add(message.deliveryCount());
+                SubscriptionRequest request = new SubscriptionRequest(destination, group, 10);
+                Subscription member = transport.subscribe(request, crashing);
+                String id = uniqueName("id");
+                try (Publisher publisher = transport.publisher(destination)) {
+                    publisher.send(new OutgoingMessage("k", attributes(id), Map.of(), json(new Order("k", 0, "poison"))))
+                            .get(timeout().toMillis(), TimeUnit.MILLISECONDS);
+                }
+                for (int delivery = 1; delivery <= 3; delivery++) {
+                    int expected = delivery;
+                    await("delivery " + expected).until(() -> deliveryCounts.size() >= expected);
+                    member.close(); // the broker requeues it, as when the process dies
+                    member = transport.subscribe(request, crashing);
+                }
+                List<IncomingMessage> dead = awaitMessages(deadLetters, 1);
+                member.close();
+                assertThat(deliveryCounts).as("delivery counts seen by the member").containsExactly(1, 2, 3);
+                assertThat(dead).hasSize(1);
+                assertThat(dead.get(0).attributes().get("id")).as("id of the dead letter").isEqualTo(id);
+                assertThat(dead.get(0).headers().get("x-first-death-queue")).as("x-first-death-queue")
+                        .isEqualTo(destination + "." + group);
+                assertThat(dead.get(0).headers().get("x-first-death-reason")).as("x-first-death-reason")
+                        .isIn("rejected", "delivery_limit");
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("A consumer cancelled by the broker (its queue deleted) is reported to the handler, and the transport and the app's readiness turn DOWN")
+    void brokerCancelledConsumerIsReported() throws Exception {
+        String destination = uniqueName("cancelled");
+        String group = uniqueName("group");
+        App app = start(consumer(destination, group)
+                .environment(Map.of("PORT", "0"))
+                .processor(INPUT, Order.class, (event, ctx) -> { }));
+        MessageCollector collector = MessageCollector.create();
+        String readerGroup = uniqueName("reader");
+        Subscription raw = rawTransport().subscribe(new SubscriptionRequest(destination, readerGroup, 10), collector);
+        HttpClient http = HttpClient.newHttpClient();
+        URI ready = URI.create("http://localhost:" + app.port() + "/health/ready");
+        assertThat(status(http, ready)).as("readiness before").isEqualTo(200);
+        assertThat(rawTransport().connected()).as("connected() before").isTrue();
+
+        try (Connection admin = RabbitMqBroker.connect(); Channel channel = admin.createChannel()) {
+            channel.queueDelete(destination + "." + readerGroup);
+            channel.queueDelete(destination + "." + group);
+        }
+
+        await("the cancellation to reach the handler").until(() -> !collector.cancellations().isEmpty());
+        assertThat(collector.cancellations().get(0))
+                .isEqualTo("RabbitMQ cancelled the consumer of queue '" + destination + "." + readerGroup
+                        + "' (the queue was deleted, or its node went down)");
+        assertThat(rawTransport().connected()).as("connected() after the cancellation").isFalse();
+        await("the app's readiness to turn DOWN").until(() -> status(http, ready) == 503);
+        raw.close();
+        assertThat(rawTransport().connected()).as("connected() once the cancelled subscription is closed").isTrue();
+    }
+
+    private static int status(HttpClient http, URI uri) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    /** The context for transports the test creates itself. */
+    record TestContext(Map<String, String> properties, io.micrometer.core.instrument.MeterRegistry meterRegistry)
+            implements io.twelvefold.core.spi.TransportContext {
+        TestContext(Map<String, String> properties) {
+            this(properties, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        }
+    }
+
+}
