@@ -127,7 +127,7 @@ public final class App implements AutoCloseable {
         private Map<String, String> environment;
         private TransportProvider transportProvider;
         private MeterRegistry meterRegistry;
-        private Codec codec = Codec.json();
+        private Codec codec; // null: Codec.json(), resolved at start so Jackson loads off the main thread
 
         private Builder() {
         }

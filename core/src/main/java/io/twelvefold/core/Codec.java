@@ -37,7 +37,9 @@ public interface Codec {
 
     /**
      * The default codec: JSON with Jackson ({@code application/json}); {@code byte[]} payloads
-     * pass through unchanged and {@code String} payloads are JSON strings.
+     * pass through unchanged and {@code String} payloads are JSON strings. Unknown properties are
+     * ignored. No Jackson modules are registered (class-path scanning slows every start); for
+     * {@code java.time} types or other modules use {@link #json(ObjectMapper)}.
      *
      * @return a shared codec, never null
      */

@@ -71,7 +71,7 @@ public final class Engine {
      * @param environment the environment variables to read
      * @param transportProvider an explicit provider, or null to use the ServiceLoader
      * @param meterRegistry the registry, or null for a new simple one
-     * @param codec the codec
+     * @param codec the codec, or null for {@link Codec#json()}
      * @param startHooks run after start, in order
      * @param stopHooks run at the end of a stop, in reverse order
      */
@@ -102,6 +102,7 @@ public final class Engine {
     private final List<ExecutorService> workerPools = new ArrayList<>();
     private final List<Publisher> deadLetterPublishers = new ArrayList<>();
     private volatile EventPublisher publisher;
+    private Codec codec;
 
     private Engine(Declaration d, LoadedConfig loaded, int httpPort) {
         this.declaration = d;
@@ -135,6 +136,12 @@ public final class Engine {
      * @throws ConfigurationException listing every problem
      */
     public static Engine create(Declaration d) {
+        // Start-up: load Jackson on another core while SmallRye Config loads on this one.
+        if (d.codec() == null) {
+            Thread warm = new Thread(() -> Codec.json().encode(Map.of("warm", "up")), "twelvefold-warm-up");
+            warm.setDaemon(true);
+            warm.start();
+        }
         List<TransportProvider> providers = d.transportProvider() != null ? List.of(d.transportProvider())
                 : discoverProviders();
         String portValue = d.environment().get("PORT");
@@ -249,7 +256,8 @@ public final class Engine {
                 outputDestinations.put(out, settings.get(out).destination());
             }
             String source = "/" + config.name();
-            outputs = new Outputs(transport, outputDestinations, declaration.codec(), source, registry,
+            codec = declaration.codec() != null ? declaration.codec() : Codec.json();
+            outputs = new Outputs(transport, outputDestinations, codec, source, registry,
                     provider.name());
             publisher = new DefaultPublisher(outputs);
             timer = new ScheduledThreadPoolExecutor(1, daemon("twelvefold-retry"));
@@ -334,7 +342,7 @@ public final class Engine {
         workerPools.add(pool);
         Publisher dlq = transport.publisher(s.deadLetterDestination());
         deadLetterPublishers.add(dlq);
-        Dispatcher<T> dispatcher = new Dispatcher<>(s, binding.type(), binding.processor(), declaration.codec(),
+        Dispatcher<T> dispatcher = new Dispatcher<>(s, binding.type(), binding.processor(), codec,
                 outputs, dlq, e -> {
                     for (Class<?> c : fatal) {
                         if (c.isInstance(e)) {

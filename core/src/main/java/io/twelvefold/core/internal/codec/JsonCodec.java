@@ -10,8 +10,9 @@ import java.util.Objects;
 /** JSON with Jackson; {@code byte[]} passes through. */
 public final class JsonCodec implements Codec {
     /** The shared default instance. */
+    // No findAndRegisterModules(): scanning the class path costs start-up time on every launch;
+    // pass Codec.json(mapper) with the modules you need instead.
     public static final JsonCodec DEFAULT = new JsonCodec(new ObjectMapper()
-            .findAndRegisterModules()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES));
 
     private final ObjectMapper mapper;
