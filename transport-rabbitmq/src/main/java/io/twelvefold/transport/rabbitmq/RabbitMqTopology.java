@@ -19,7 +19,9 @@ import java.util.Map;
  * group g on d    → queue           d.g                  (durable, bound to d with '#',
  *                                                          dead-lettering to exchange d.dlq)
  *                 → topic exchange  d.dlq                (the runtime's dead-letter destination)
- *                 → queue           d.dlq.g              (durable, bound to d.dlq with '#')
+ *                 → queue           d.dlq.g              (durable, bound to d.dlq with '#', declared
+ *                                                          as group g's queue on d.dlq: dead-lettering
+ *                                                          to d.dlq.dlq, declared when g reads it)
  * </pre>
  *
  * <p>So the dead letters of group {@code g} are kept from the moment the group exists, and a group
@@ -73,28 +75,30 @@ final class RabbitMqTopology {
             c.exchangeDeclare(g.destination(), BuiltinExchangeType.TOPIC, true);
             declarations.exchange(g.deadLetterExchange());
             c.exchangeDeclare(g.deadLetterExchange(), BuiltinExchangeType.TOPIC, true);
-
-            Map<String, Object> dlqArguments = new HashMap<>();
-            dlqArguments.put("x-queue-type", config.queueType().argument());
-            declarations.queue(g.deadLetterQueue());
-            c.queueDeclare(g.deadLetterQueue(), true, false, false, dlqArguments);
-            c.queueBind(g.deadLetterQueue(), g.deadLetterExchange(), ALL);
-
-            Map<String, Object> arguments = new HashMap<>();
-            arguments.put("x-queue-type", config.queueType().argument());
-            arguments.put("x-dead-letter-exchange", g.deadLetterExchange());
-            if (config.queueType() == RabbitMqConfig.QueueType.QUORUM) {
-                // the broker itself stops a message that keeps coming back, even across crashes
-                arguments.put("x-delivery-limit", config.maxDeliveries());
-            }
-            if (config.ordering() == RabbitMqConfig.Ordering.SINGLE_ACTIVE_CONSUMER) {
-                arguments.put("x-single-active-consumer", true);
-            }
-            declarations.queue(g.queue());
-            c.queueDeclare(g.queue(), true, false, false, arguments);
-            c.queueBind(g.queue(), g.destination(), ALL);
+            // the dead-letter queue is declared exactly as the queue of group g on d.dlq would be,
+            // so that such a group (a replay app) finds it equivalent and reads it
+            Group dead = Group.of(g.deadLetterExchange(), group);
+            queue(c, dead);
+            queue(c, g);
         });
         return g;
+    }
+
+    /** A group's queue, bound to its destination with '#', dead-lettering to its dead-letter exchange. */
+    private void queue(Channel c, Group g) throws IOException {
+        Map<String, Object> arguments = new HashMap<>();
+        arguments.put("x-queue-type", config.queueType().argument());
+        arguments.put("x-dead-letter-exchange", g.deadLetterExchange());
+        if (config.queueType() == RabbitMqConfig.QueueType.QUORUM) {
+            // the broker itself stops a message that keeps coming back, even across crashes
+            arguments.put("x-delivery-limit", config.maxDeliveries());
+        }
+        if (config.ordering() == RabbitMqConfig.Ordering.SINGLE_ACTIVE_CONSUMER) {
+            arguments.put("x-single-active-consumer", true);
+        }
+        declarations.queue(g.queue());
+        c.queueDeclare(g.queue(), true, false, false, arguments);
+        c.queueBind(g.queue(), g.destination(), ALL);
     }
 
     private interface Declaration {
