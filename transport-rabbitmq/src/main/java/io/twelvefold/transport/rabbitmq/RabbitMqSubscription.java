@@ -323,6 +323,7 @@ final class RabbitMqSubscription implements Subscription {
             long deliveryTag = envelope.getDeliveryTag();
             CloudEventsMapping.Incoming parts = CloudEventsMapping.read(properties);
             int count = deliveryCount(envelope, properties, parts.attributes().get("id"));
+            int current;
             synchronized (ackLock) {
                 if (count > maxDeliveries) {
                     try {
@@ -337,8 +338,10 @@ final class RabbitMqSubscription implements Subscription {
                     return;
                 }
                 outstanding.put(deliveryTag, Boolean.FALSE);
+                // read under the lock, so that a recovery voids the tag and the message together
+                current = generation;
             }
-            inbox.add(new RabbitMqMessage(RabbitMqSubscription.this, group.destination(), deliveryTag, generation,
+            inbox.add(new RabbitMqMessage(RabbitMqSubscription.this, group.destination(), deliveryTag, current,
                     parts, body, count));
             drain();
         }
