@@ -48,7 +48,7 @@ final class CloudEventsMapping {
     }
 
     /**
-     * The headers of a message, without the sequence number (added per send attempt).
+     * The headers of a message, without the sequence number (put in per send attempt).
      *
      * @param message the message, never null
      * @return a new mutable map, never null
@@ -71,17 +71,14 @@ final class CloudEventsMapping {
      * The properties of one send attempt.
      *
      * @param message the message, never null
-     * @param headers its {@link #headers(OutgoingMessage)}, never null
-     * @param sequence the channel's publish sequence number for this attempt
+     * @param headers its {@link #headers(OutgoingMessage)} with the attempt's {@link #PUBLISH_SEQUENCE}, never null
      * @return the properties, never null
      */
-    static AMQP.BasicProperties properties(OutgoingMessage message, Map<String, Object> headers, long sequence) {
-        Map<String, Object> withSequence = new LinkedHashMap<>(headers);
-        withSequence.put(PUBLISH_SEQUENCE, sequence);
+    static AMQP.BasicProperties properties(OutgoingMessage message, Map<String, Object> headers) {
         return new AMQP.BasicProperties.Builder()
                 .deliveryMode(PERSISTENT)
                 .contentType(message.attributes().get(DATA_CONTENT_TYPE))
-                .headers(withSequence)
+                .headers(headers)
                 .build();
     }
 

@@ -131,7 +131,9 @@ final class ConfirmChannel {
             channel = open();
         }
         long sequence = channel.getNextPublishSeqNo();
-        AMQP.BasicProperties properties = CloudEventsMapping.properties(send.message, send.headers, sequence);
+        // the headers belong to this send; basicPublish serializes them before it returns
+        send.headers.put(CloudEventsMapping.PUBLISH_SEQUENCE, sequence);
+        AMQP.BasicProperties properties = CloudEventsMapping.properties(send.message, send.headers);
         unconfirmed.put(sequence, send);
         try {
             channel.basicPublish(send.exchange, CloudEventsMapping.routingKey(send.message.key()), true, properties,

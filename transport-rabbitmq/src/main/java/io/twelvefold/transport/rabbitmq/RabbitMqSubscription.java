@@ -17,7 +17,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -32,10 +31,11 @@ import org.slf4j.LoggerFactory;
  * at a time, in order. {@link #pause()} only sets a flag: the broker stops pushing once the
  * prefetch window is full, and what arrives meanwhile waits in the inbox (at most the prefetch).
  *
- * <p><b>Acknowledgements.</b> {@link RabbitMqMessage#ack()} queues the delivery tag and schedules
- * a flush; a flush acknowledges the longest run of completed tags from the oldest unacknowledged
- * one with a single {@code basic.ack multiple=true}, and the completions after a gap one by one
- * (so a message waiting for a retry never holds back the prefetch window).
+ * <p><b>Acknowledgements.</b> {@link RabbitMqMessage#ack()} queues the delivery tag; the first
+ * acknowledging thread flushes inline while the others leave their tags to it. A flush
+ * acknowledges the longest run of completed tags from the oldest unacknowledged one with a single
+ * {@code basic.ack multiple=true}, and the completions after a gap one by one (so a message
+ * waiting for a retry never holds back the prefetch window).
  *
  * <p><b>Redelivery guard.</b> A delivery whose count exceeds {@code max-deliveries} is rejected
  * without requeue, so the broker dead-letters it to {@code <destination>.dlq}: a message that
@@ -65,7 +65,7 @@ final class RabbitMqSubscription implements Subscription {
     /** Delivered and not yet acknowledged tags of the current channel: tag → completed; guarded by ackLock. */
     private final NavigableMap<Long, Boolean> outstanding = new TreeMap<>();
     private final ConcurrentLinkedQueue<RabbitMqMessage> completions = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private final AtomicInteger flushers = new AtomicInteger();
 
     private volatile int generation;
     private volatile boolean paused;
@@ -170,13 +170,19 @@ final class RabbitMqSubscription implements Subscription {
             redeliveries.remove(redeliveryKey(message.attributes().get("id")));
         }
         completions.add(message);
-        if (flushScheduled.compareAndSet(false, true)) {
-            executor.execute(this::flush);
+        // the first acknowledging thread flushes, inline; the others leave their tags to it, so that
+        // acknowledgements made while it writes go out together, as one multiple-ack where they are contiguous
+        if (flushers.getAndIncrement() != 0) {
+            return;
         }
+        int missed = 1;
+        do {
+            flush();
+            missed = flushers.addAndGet(-missed);
+        } while (missed != 0);
     }
 
     private void flush() {
-        flushScheduled.set(false);
         synchronized (ackLock) {
             RabbitMqMessage m;
             while ((m = completions.poll()) != null) {
