@@ -55,6 +55,7 @@ final class KafkaSubscription implements Subscription {
     private static final long COMMIT_INTERVAL_MS = 100;
     private static final long LAG_INTERVAL_MS = 1000;
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration SETTLE_MAX = Duration.ofSeconds(10);
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
     private record Ack(PartitionOffsets offsets, long offset) {
@@ -129,6 +130,9 @@ final class KafkaSubscription implements Subscription {
         if (f != null) {
             throw new TransportException("Subscribing group '" + request.group() + "' to Kafka topic '" + topic
                     + "' failed: " + f.getMessage(), f);
+        }
+        if ("consumer".equals(transport.config().groupProtocol)) {
+            transport.awaitGroupSettled(request.group(), timeout.compareTo(SETTLE_MAX) < 0 ? timeout : SETTLE_MAX);
         }
     }
 

@@ -29,6 +29,9 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -177,11 +180,14 @@ final class KafkaTransport implements Transport {
                         Optional.ofNullable(config.topicReplicationFactor)));
             }
         }
+        long deadline = System.nanoTime() + config.subscribeTimeout.toNanos();
         try {
             var result = admin.createTopics(topics);
+            List<String> created = new ArrayList<>();
             for (NewTopic t : topics) {
                 try {
                     result.values().get(t.name()).get(config.subscribeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                    created.add(t.name());
                     LOG.info("Created Kafka topic '{}'", t.name());
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
@@ -190,8 +196,9 @@ final class KafkaTransport implements Transport {
                                 + "and set twelvefold.kafka.provision-topics to false", e.getCause());
                     }
                 }
-                provisioned.add(t.name());
             }
+            awaitLeaders(created, deadline);
+            topics.forEach(t -> provisioned.add(t.name()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TransportException("Interrupted while creating Kafka topic '" + topic + "'", e);
@@ -199,6 +206,61 @@ final class KafkaTransport implements Transport {
             throw new TransportException("Kafka topic '" + topic + "' could not be created within "
                     + config.subscribeTimeout + ": is the cluster at '" + config.bootstrapServers + "' reachable?", e);
         }
+    }
+
+    /**
+     * Waits until the leader of every partition of new topics serves requests. Right after
+     * CreateTopics a broker may still answer NOT_LEADER_OR_FOLLOWER, and an idempotent producer
+     * whose first batch meets that while later batches get through is stuck retrying with
+     * OUT_OF_ORDER_SEQUENCE_NUMBER until its delivery timeout. DescribeProducers is answered by the
+     * partition leader itself, so its success means the partitions accept appends.
+     */
+    private void awaitLeaders(List<String> topics, long deadlineNanos) throws InterruptedException, TimeoutException {
+        if (topics.isEmpty()) {
+            return;
+        }
+        Exception last = null;
+        while (System.nanoTime() < deadlineNanos) {
+            try {
+                List<TopicPartition> partitions = new ArrayList<>();
+                admin.describeTopics(topics).allTopicNames().get(5, TimeUnit.SECONDS).forEach((name, d) ->
+                        d.partitions().forEach(p -> partitions.add(new TopicPartition(name, p.partition()))));
+                admin.describeProducers(partitions).all().get(5, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException | TimeoutException e) {
+                last = e;
+                Thread.sleep(50);
+            }
+        }
+        TimeoutException timeout = new TimeoutException("the partitions of " + topics + " have no leader");
+        timeout.initCause(last);
+        throw timeout;
+    }
+
+    /**
+     * KIP-848 groups: waits (at most {@code max}) until every member reconciled its target
+     * assignment, so that a member joining a busy group gets its partitions before the caller goes
+     * on, rather than after the others drained the backlog. Best effort: returns silently on timeout.
+     */
+    void awaitGroupSettled(String group, Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                        .get(2, TimeUnit.SECONDS);
+                if (d.groupState() == GroupState.STABLE && d.groupEpoch().equals(d.targetAssignmentEpoch())) {
+                    return;
+                }
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.debug("Describing group '{}' failed: {}", group, e.toString());
+                return;
+            }
+        }
+        LOG.debug("Group '{}' still reconciling after {}", group, max);
     }
 
     private void probe() {

@@ -92,7 +92,7 @@ final class EmbeddedKafka {
             p.put("share.coordinator.state.topic.replication.factor", "1");
             p.put("share.coordinator.state.topic.num.partitions", "1");
             p.put("group.initial.rebalance.delay.ms", "0");
-            p.put("group.consumer.heartbeat.interval.ms", "500");
+            p.put("group.consumer.heartbeat.interval.ms", "100");
             p.put("group.consumer.min.heartbeat.interval.ms", "100");
             // topics come from the transport's provisioning, which the tests thereby check
             p.put("auto.create.topics.enable", "false");
