@@ -37,6 +37,7 @@ final class ConfirmChannel {
     private static final Logger LOG = LoggerFactory.getLogger(ConfirmChannel.class);
 
     private final Connection connection;
+    private final RabbitMqMeters meters;
     private final Object lock = new Object();
     /** Unconfirmed sends by publish sequence number; guarded by {@link #lock}. */
     private final NavigableMap<Long, Send> unconfirmed = new TreeMap<>();
@@ -61,8 +62,9 @@ final class ConfirmChannel {
         }
     }
 
-    ConfirmChannel(Connection connection) {
+    ConfirmChannel(Connection connection, RabbitMqMeters meters) {
         this.connection = connection;
+        this.meters = meters;
         synchronized (lock) {
             channel = open();
         }
@@ -236,6 +238,7 @@ final class ConfirmChannel {
                 publish(waiting.poll());
             }
             if (count > 0) {
+                meters.resent(count);
                 LOG.info("RabbitMQ connection recovered: sent {} unconfirmed or held message(s) again", count);
             }
         }

@@ -56,6 +56,7 @@ final class RabbitMqSubscription implements Subscription {
     private final Executor executor;
     private final int maxDeliveries;
     private final Map<String, Integer> redeliveries;
+    private final RabbitMqMeters meters;
 
     private final ConcurrentLinkedQueue<RabbitMqMessage> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicInteger drainers = new AtomicInteger();
@@ -74,7 +75,9 @@ final class RabbitMqSubscription implements Subscription {
     private volatile String consumerTag;
 
     RabbitMqSubscription(RabbitMqTransport transport, RabbitMqTopology.Group group, Channel channel,
-            MessageHandler handler, Executor executor, int maxDeliveries, Map<String, Integer> redeliveries) {
+            MessageHandler handler, Executor executor, int maxDeliveries, Map<String, Integer> redeliveries,
+            RabbitMqMeters meters) {
+        this.meters = meters;
         this.transport = transport;
         this.group = group;
         this.channel = channel;
@@ -334,6 +337,7 @@ final class RabbitMqSubscription implements Subscription {
                 if (count > maxDeliveries) {
                     try {
                         channel.basicReject(deliveryTag, false);
+                        meters.rejected();
                         LOG.error("Message {} of queue '{}' was delivered {} times (max-deliveries {}): rejected to "
                                 + "the dead-letter exchange '{}'", parts.attributes().get("id"), group.queue(), count,
                                 maxDeliveries, group.deadLetterExchange());

@@ -3,6 +3,9 @@ package io.twelvefold.transport.rabbitmq;
 import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.Recoverable;
+import com.rabbitmq.client.RecoveryListener;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.twelvefold.core.TransportException;
 import io.twelvefold.core.spi.Capability;
 import io.twelvefold.core.spi.MessageHandler;
@@ -43,18 +46,22 @@ final class RabbitMqTransport implements Transport {
     private final Set<RabbitMqSubscription> cancelled = ConcurrentHashMap.newKeySet();
     /** Redeliveries seen by this process per queue and message id, for classic queues. */
     private final Map<String, Integer> redeliveries = new ConcurrentHashMap<>();
+    private final RabbitMqMeters meters;
     private volatile boolean closed;
 
     RabbitMqTransport(RabbitMqConfig config, Connection publishing, Connection consuming, ExecutorService executor,
-            RabbitMqTransportProvider.Declarations declarations) {
+            MeterRegistry registry, RabbitMqTransportProvider.Declarations declarations) {
         this.config = config;
+        this.meters = new RabbitMqMeters(registry, this::connected);
+        listenForRecovery(publishing, true);
+        listenForRecovery(consuming, false);
         this.publishing = publishing;
         this.consuming = consuming;
         this.executor = executor;
         this.topology = new RabbitMqTopology(publishing, config, declarations);
         this.channels = new ConfirmChannel[config.publisherChannels()];
         for (int i = 0; i < channels.length; i++) {
-            channels[i] = new ConfirmChannel(publishing);
+            channels[i] = new ConfirmChannel(publishing, meters);
         }
         EnumSet<Capability> c = EnumSet.of(Capability.FAN_OUT, Capability.REDELIVERY, Capability.PAUSE_RESUME,
                 Capability.DURABLE);
@@ -93,7 +100,7 @@ final class RabbitMqTransport implements Transport {
             }
             channel.basicQos(config.prefetch() != null ? config.prefetch() : request.prefetch());
             RabbitMqSubscription subscription = new RabbitMqSubscription(this, group, channel, handler, executor,
-                    config.maxDeliveries(), redeliveries);
+                    config.maxDeliveries(), redeliveries, meters);
             subscriptions.add(subscription);
             subscription.start();
             return subscription;
@@ -143,6 +150,24 @@ final class RabbitMqTransport implements Transport {
             }
         }
         executor.shutdown();
+    }
+
+    private void listenForRecovery(Connection connection, boolean publishing) {
+        if (connection instanceof Recoverable recoverable) {
+            recoverable.addRecoveryListener(new RecoveryListener() {
+                @Override
+                public void handleRecovery(Recoverable r) {
+                    meters.recovered(publishing);
+                    LOG.info("RabbitMQ {} connection recovered", publishing ? "publishing" : "consuming");
+                }
+
+                @Override
+                public void handleRecoveryStarted(Recoverable r) {
+                    LOG.warn("RabbitMQ {} connection lost; reconnecting every {}", publishing ? "publishing" : "consuming",
+                            config.recoveryInterval());
+                }
+            });
+        }
     }
 
     ConfirmChannel channelFor(String key) {

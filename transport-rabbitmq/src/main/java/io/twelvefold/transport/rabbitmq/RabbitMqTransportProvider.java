@@ -120,7 +120,8 @@ public final class RabbitMqTransportProvider implements TransportProvider {
         try {
             publishing = factory.newConnection(config.connectionName() + "-publish");
             Connection consuming = factory.newConnection(config.connectionName() + "-consume");
-            return new RabbitMqTransport(config, publishing, consuming, executor, declarations);
+            return new RabbitMqTransport(config, publishing, consuming, executor, context.meterRegistry(),
+                    declarations);
         } catch (IOException | TimeoutException | RuntimeException e) {
             executor.shutdown();
             if (publishing != null) {

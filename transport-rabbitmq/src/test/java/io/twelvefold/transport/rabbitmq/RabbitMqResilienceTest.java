@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.twelvefold.core.App;
 import io.twelvefold.core.Event;
 import io.twelvefold.core.spi.IncomingMessage;
@@ -69,13 +70,17 @@ class RabbitMqResilienceTest extends TransportConformanceKit {
         assumeTrue(RabbitMqBroker.rabbitmqctl("-q", "status"), "needs rabbitmqctl for the broker (a local RabbitMQ)");
         String destination = uniqueName("drop");
         Map<String, Integer> processed = new ConcurrentHashMap<>();
+        SimpleMeterRegistry consumerMeters = new SimpleMeterRegistry();
+        SimpleMeterRegistry publisherMeters = new SimpleMeterRegistry();
         start(consumer(destination, uniqueName("group"))
+                .meterRegistry(consumerMeters)
                 .config(channelKey(INPUT, "concurrency"), "4")
                 .processor(INPUT, Order.class, (event, ctx) -> {
                     LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(300));
                     processed.merge(event.id(), 1, Integer::sum);
                 }));
-        App publisher = startPublisher(destination);
+        App publisher = start(appBuilder().meterRegistry(publisherMeters)
+                .output(OUTPUT).config(channelKey(OUTPUT, "destination"), destination));
         Transport watched = rawTransport();
         AtomicBoolean sawDisconnected = new AtomicBoolean();
         AtomicBoolean watching = new AtomicBoolean(true);
@@ -117,6 +122,13 @@ class RabbitMqResilienceTest extends TransportConformanceKit {
         watcher.join();
         assertThat(sends).as("sends").hasSize(events.size()).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
         assertThat(sawDisconnected).as("connected() was false while the client recovered").isTrue();
+        await("the recoveries to be counted").untilAsserted(() -> {
+            assertThat(consumerMeters.get(RabbitMqMeters.RECOVERIES).tag("connection", "consume").counter().count())
+                    .as("recoveries of the consumer's consuming connection").isGreaterThanOrEqualTo(1);
+            assertThat(publisherMeters.get(RabbitMqMeters.RECOVERIES).tag("connection", "publish").counter().count())
+                    .as("recoveries of the publisher's publishing connection").isGreaterThanOrEqualTo(1);
+        });
+        assertThat(consumerMeters.get(RabbitMqMeters.CONNECTED).gauge().value()).as(RabbitMqMeters.CONNECTED).isEqualTo(1);
     }
 
     @ParameterizedTest(name = "queue-type {0}")
@@ -125,7 +137,8 @@ class RabbitMqResilienceTest extends TransportConformanceKit {
     void poisonMessageNeverLoops(String queueType) throws Exception {
         Map<String, String> properties = Map.of("uri", RabbitMqBroker.uri(), "queue-type", queueType,
                 "max-deliveries", "3");
-        try (Transport transport = RabbitMqBroker.provider().create(new TestContext(properties))) {
+        TestContext context = new TestContext(properties);
+        try (Transport transport = RabbitMqBroker.provider().create(context)) {
             String destination = uniqueName("poison");
             String group = uniqueName("group");
             MessageCollector deadLetters = MessageCollector.create();
@@ -156,6 +169,11 @@ class RabbitMqResilienceTest extends TransportConformanceKit {
                         .isEqualTo(destination + "." + group);
                 assertThat(dead.get(0).headers().get("x-first-death-reason")).as("x-first-death-reason")
                         .isIn("rejected", "delivery_limit");
+                if (queueType.equals("classic")) {
+                    // quorum queues may dead-letter it themselves (x-delivery-limit) before the guard sees it
+                    assertThat(context.meterRegistry().get(RabbitMqMeters.REJECTED).counter().count())
+                            .as(RabbitMqMeters.REJECTED).isEqualTo(1);
+                }
             }
         }
     }
