@@ -153,7 +153,8 @@ final class CloudEventsMapping {
             return null;
         }
         if (value instanceof LongString s) {
-            return s.toString();
+            // by Charset, not by name: the client's toString() looks the charset up every time
+            return new String(s.getBytes(), StandardCharsets.UTF_8);
         }
         if (value instanceof byte[] b) {
             return new String(b, StandardCharsets.UTF_8);

@@ -244,13 +244,6 @@ final class ConfirmChannel {
         }
     }
 
-    /** @return whether sends are held for a connection that is down */
-    boolean isDown() {
-        synchronized (lock) {
-            return down;
-        }
-    }
-
     /** Fails whatever is still unconfirmed or held, and closes the channel. Idempotent. */
     void close() {
         List<Send> failed = new ArrayList<>();

@@ -11,6 +11,8 @@ import com.rabbitmq.client.ShutdownSignalException;
 import io.twelvefold.core.spi.MessageHandler;
 import io.twelvefold.core.spi.Subscription;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
@@ -106,14 +108,6 @@ final class RabbitMqSubscription implements Subscription {
         consumerTag = channel.basicConsume(group.queue(), false, new QueueConsumer());
     }
 
-    RabbitMqTopology.Group group() {
-        return group;
-    }
-
-    boolean cancelledByBroker() {
-        return cancelledByBroker;
-    }
-
     // ---- Subscription ------------------------------------------------------------------------
 
     @Override
@@ -187,10 +181,11 @@ final class RabbitMqSubscription implements Subscription {
 
     private void flush() {
         synchronized (ackLock) {
+            List<Long> completed = new ArrayList<>();
             RabbitMqMessage m;
             while ((m = completions.poll()) != null) {
-                if (m.generation() == generation) {
-                    outstanding.replace(m.offset(), Boolean.TRUE);
+                if (m.generation() == generation && outstanding.replace(m.offset(), Boolean.TRUE) != null) {
+                    completed.add(m.offset());
                 }
             }
             long highest = -1;
@@ -202,12 +197,9 @@ final class RabbitMqSubscription implements Subscription {
                     channel.basicAck(highest, true);
                 }
                 // completions after a gap: one by one, so that the window never fills with completed work
-                var it = outstanding.entrySet().iterator();
-                while (it.hasNext()) {
-                    var e = it.next();
-                    if (e.getValue()) {
-                        channel.basicAck(e.getKey(), false);
-                        it.remove();
+                for (Long tag : completed) {
+                    if (outstanding.remove(tag) != null) {
+                        channel.basicAck(tag, false);
                     }
                 }
             } catch (IOException | ShutdownSignalException e) {

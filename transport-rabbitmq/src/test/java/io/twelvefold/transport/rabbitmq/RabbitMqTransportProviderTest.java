@@ -131,6 +131,29 @@ class RabbitMqTransportProviderTest {
                 .message().doesNotContain("s3cret");
     }
 
+    @Test
+    @DisplayName("an app reads the keys from TWELVEFOLD_RABBITMQ_* variables and names the variable in its error, without secrets")
+    void fromEnvironment() {
+        Map<String, String> env = Map.of(
+                "TWELVEFOLD_TRANSPORT", "rabbitmq",
+                "TWELVEFOLD_RABBITMQ_URI", "amqp://app:s3cret@localhost:5672",
+                "TWELVEFOLD_RABBITMQ_PREFETCH", "lots",
+                "TWELVEFOLD_RABBITMQ_TLS_TRUST_STORE_PASSWORD", "hunter2",
+                "TWELVEFOLD_RABBITMQ_TLS_VERIFY_HOSTNAME", "maybe");
+        assertThatThrownBy(() -> io.twelvefold.core.App.builder()
+                .environment(env)
+                .transportProvider(new RabbitMqTransportProvider())
+                .config("twelvefold.name", "env-test")
+                .build().start())
+                .isInstanceOf(ConfigurationException.class)
+                .satisfies(e -> assertThat(((ConfigurationException) e).problems()).containsExactly(
+                        "twelvefold.rabbitmq.prefetch (TWELVEFOLD_RABBITMQ_PREFETCH) must be an integer from 1 to 65535, "
+                                + "was 'lots'",
+                        "twelvefold.rabbitmq.tls.verify-hostname (TWELVEFOLD_RABBITMQ_TLS_VERIFY_HOSTNAME) must be true or "
+                                + "false, was 'maybe'"))
+                .message().doesNotContain("s3cret").doesNotContain("hunter2");
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "amqp://localhost:5672|amqp://localhost:5672",
