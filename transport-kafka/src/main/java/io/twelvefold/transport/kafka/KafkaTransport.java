@@ -155,7 +155,11 @@ final class KafkaTransport implements Transport {
     private KafkaProducer<String, byte[]> producer() {
         synchronized (producerLock) {
             if (producer == null) {
-                Map<String, Object> props = config.clientProperties(ProducerConfig.configNames());
+                Map<String, Object> props = new java.util.LinkedHashMap<>();
+                // The runtime waits for an event's outputs to be confirmed before the next event of
+                // its key: send at once rather than waiting 5 ms (Kafka 4's default) to fill a batch.
+                props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+                props.putAll(config.clientProperties(ProducerConfig.configNames()));
                 props.put(ProducerConfig.ACKS_CONFIG, "all");
                 props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
                 Optional.ofNullable(config.clientId("producer"))
