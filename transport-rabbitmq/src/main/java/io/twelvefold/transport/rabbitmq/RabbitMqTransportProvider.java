@@ -166,31 +166,40 @@ public final class RabbitMqTransportProvider implements TransportProvider {
     }
 
     private static SSLContext sslContext(RabbitMqConfig.Tls tls) {
+        KeyStore trustStore = tls.trustStore() == null ? null
+                : load(RabbitMqConfig.TLS_TRUST_STORE, tls.trustStore(), tls.trustStorePassword());
+        KeyStore keyStore = tls.keyStore() == null ? null
+                : load(RabbitMqConfig.TLS_KEY_STORE, tls.keyStore(), tls.keyStorePassword());
         try {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(tls.trustStore() == null ? null : load(tls.trustStore(), tls.trustStorePassword()));
+            tmf.init(trustStore);
             KeyManagerFactory kmf = null;
-            if (tls.keyStore() != null) {
+            if (keyStore != null) {
                 kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                char[] password = tls.keyStorePassword() == null ? new char[0] : tls.keyStorePassword().toCharArray();
-                kmf.init(load(tls.keyStore(), tls.keyStorePassword()), password);
+                kmf.init(keyStore, tls.keyStorePassword() == null ? new char[0] : tls.keyStorePassword().toCharArray());
             }
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
             return context;
-        } catch (GeneralSecurityException | IOException e) {
-            // the message names files, never passwords
-            throw new ConfigurationException("twelvefold.rabbitmq.tls.* (TWELVEFOLD_RABBITMQ_TLS_*) cannot be used: "
-                    + e.getMessage());
+        } catch (GeneralSecurityException e) {
+            throw new ConfigurationException(RabbitMqConfig.describe(RabbitMqConfig.TLS_KEY_STORE)
+                    + " cannot be used for TLS: " + e.getMessage() + ", was '" + tls.keyStore() + "'");
         }
     }
 
-    private static KeyStore load(String file, String password) throws GeneralSecurityException, IOException {
-        KeyStore store = KeyStore.getInstance("PKCS12");
+    /** Loads a PKCS12 store; the problem names the key and the file, never the password. */
+    private static KeyStore load(String key, String file, String password) {
         try (InputStream in = Files.newInputStream(Path.of(file))) {
+            KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(in, password == null ? null : password.toCharArray());
+            return store;
+        } catch (GeneralSecurityException | IOException | RuntimeException e) {
+            String reason = e instanceof java.nio.file.NoSuchFileException ? "no such file"
+                    : e.getMessage() != null && e.getMessage().contains("password") ? "wrong password or not PKCS12"
+                    : "not a PKCS12 store (" + e.getClass().getSimpleName() + ")";
+            throw new ConfigurationException(RabbitMqConfig.describe(key) + " cannot be read: " + reason + ", was '"
+                    + file + "'");
         }
-        return store;
     }
 
     private static String decode(String raw) {

@@ -132,6 +132,25 @@ class RabbitMqTransportProviderTest {
     }
 
     @Test
+    @DisplayName("a TLS store that cannot be read is a configuration problem naming the key and the file")
+    void unreadableTrustStore(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        String missing = dir.resolve("missing.p12").toString();
+        assertThatThrownBy(() -> new RabbitMqTransportProvider().create(context(Map.of(
+                "uri", "amqps://localhost:1", "tls.trust-store", missing, "tls.trust-store-password", "hunter2"))))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessage("Configuration is invalid: twelvefold.rabbitmq.tls.trust-store "
+                        + "(TWELVEFOLD_RABBITMQ_TLS_TRUST_STORE) cannot be read: no such file, was '" + missing + "'");
+        java.nio.file.Path garbage = java.nio.file.Files.writeString(dir.resolve("garbage.p12"), "not a store");
+        assertThatThrownBy(() -> new RabbitMqTransportProvider().create(context(Map.of(
+                "uri", "amqps://localhost:1", "tls.key-store", garbage.toString(), "tls.key-store-password", "hunter2"))))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageStartingWith("Configuration is invalid: twelvefold.rabbitmq.tls.key-store "
+                        + "(TWELVEFOLD_RABBITMQ_TLS_KEY_STORE) cannot be read: ")
+                .hasMessageEndingWith(", was '" + garbage + "'")
+                .message().doesNotContain("hunter2");
+    }
+
+    @Test
     @DisplayName("an app reads the keys from TWELVEFOLD_RABBITMQ_* variables and names the variable in its error, without secrets")
     void fromEnvironment() {
         Map<String, String> env = Map.of(
