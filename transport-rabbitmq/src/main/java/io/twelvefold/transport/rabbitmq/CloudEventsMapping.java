@@ -2,11 +2,13 @@ package io.twelvefold.transport.rabbitmq;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.LongString;
+import com.rabbitmq.client.impl.LongStringHelper;
 import io.twelvefold.core.spi.OutgoingMessage;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,15 +56,17 @@ final class CloudEventsMapping {
      * @return a new mutable map, never null
      */
     static Map<String, Object> headers(OutgoingMessage message) {
-        Map<String, Object> headers = new LinkedHashMap<>();
-        message.headers().forEach(headers::put);
+        // values as LongStrings: encoded to UTF-8 once, where the client would encode a String twice
+        // (once to size the frame, once to write it)
+        Map<String, Object> headers = new HashMap<>(2 * (message.headers().size() + message.attributes().size() + 2));
+        message.headers().forEach((name, value) -> headers.put(name, LongStringHelper.asLongString(value)));
         message.attributes().forEach((name, value) -> {
             if (!DATA_CONTENT_TYPE.equals(name)) {
-                headers.put(PREFIX + name, value);
+                headers.put(PREFIX + name, LongStringHelper.asLongString(value));
             }
         });
         if (message.key() != null) {
-            headers.put(PREFIX + PARTITION_KEY, message.key());
+            headers.put(PREFIX + PARTITION_KEY, LongStringHelper.asLongString(message.key()));
         }
         return headers;
     }
