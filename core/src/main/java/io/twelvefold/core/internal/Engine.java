@@ -104,27 +104,33 @@ public final class Engine {
     private volatile EventPublisher publisher;
     private Codec codec;
 
-    private Engine(Declaration d, LoadedConfig loaded, int httpPort) {
+    private Engine(Declaration d, LoadedConfig loaded, int httpPort, Meters meters) {
         this.declaration = d;
         this.config = loaded.config();
         this.provider = loaded.provider();
         this.transportProperties = loaded.transportProperties();
         this.httpPort = httpPort;
-        if (httpPort < 0) {
-            this.prometheus = null;
-            this.registry = d.meterRegistry() != null ? d.meterRegistry() : new SimpleMeterRegistry();
-        } else {
-            // /metrics scrapes a Prometheus registry; the user's registry (if any) gets every meter too.
-            this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            CompositeMeterRegistry composite = new CompositeMeterRegistry();
-            composite.add(prometheus);
-            if (d.meterRegistry() != null) {
-                composite.add(d.meterRegistry());
-            }
-            this.registry = composite;
-        }
+        this.registry = meters.registry();
+        this.prometheus = meters.prometheus();
         for (String channel : channels(d)) {
             settings.put(channel, ChannelSettings.of(channel, config.channels().get(channel), config.name()));
+        }
+    }
+
+    /** The registry meters go to, and the Prometheus registry /metrics scrapes (null without PORT). */
+    private record Meters(MeterRegistry registry, PrometheusMeterRegistry prometheus) {
+        static Meters create(int httpPort, MeterRegistry user) {
+            if (httpPort < 0) {
+                return new Meters(user != null ? user : new SimpleMeterRegistry(), null);
+            }
+            // /metrics scrapes a Prometheus registry; the user's registry (if any) gets every meter too.
+            PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            CompositeMeterRegistry composite = new CompositeMeterRegistry();
+            composite.add(prometheus);
+            if (user != null) {
+                composite.add(user);
+            }
+            return new Meters(composite, prometheus);
         }
     }
 
@@ -158,6 +164,18 @@ public final class Engine {
                         + "'; unset it to turn the HTTP endpoint off";
             }
         }
+        // Start-up: Micrometer loads on another core while SmallRye Config loads on this one.
+        int meterPort = portProblem == null ? port : -1;
+        CompletableFuture<Meters> meters = new CompletableFuture<>();
+        Thread warmMeters = new Thread(() -> {
+            try {
+                meters.complete(Meters.create(meterPort, d.meterRegistry()));
+            } catch (Throwable t) {
+                meters.completeExceptionally(t);
+            }
+        }, "twelvefold-warm-up-meters");
+        warmMeters.setDaemon(true);
+        warmMeters.start();
         LoadedConfig loaded;
         try {
             loaded = ConfigLoader.load(d.environment(), d.config(), channels(d), providers);
@@ -172,7 +190,7 @@ public final class Engine {
         if (portProblem != null) {
             throw new ConfigurationException(portProblem);
         }
-        return new Engine(d, loaded, port);
+        return new Engine(d, loaded, port, meters.join());
     }
 
     private static Set<String> channels(Declaration d) {
