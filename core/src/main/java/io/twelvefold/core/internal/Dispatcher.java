@@ -319,7 +319,7 @@ final class Dispatcher<T> implements MessageHandler {
             }
             Event<T> event = Envelopes.toEvent(m, codec, type);
             d.attempt++;
-            ctx = new Attempt(event, d.attempt, start, Trace.hop(event.headers()));
+            ctx = new Attempt(event, d.attempt, start);
             ctx.enterMdc();
             try {
                 processor.process(event, ctx);
@@ -628,20 +628,28 @@ final class Dispatcher<T> implements MessageHandler {
         private final Event<T> event;
         private final int attempt;
         private final long startNanos;
-        private final Trace trace;
+        /** This hop's trace context, made when first needed: most pass-through steps never need it. */
+        private Trace trace;
         List<CompletableFuture<Void>> sends;
 
-        Attempt(Event<T> event, int attempt, long startNanos, Trace trace) {
+        Attempt(Event<T> event, int attempt, long startNanos) {
             this.event = event;
             this.attempt = attempt;
             this.startNanos = startNanos;
-            this.trace = trace;
+        }
+
+        private Trace trace() {
+            if (trace == null) {
+                trace = Trace.hop(event.headers());
+            }
+            return trace;
         }
 
         void enterMdc() {
             if (MDC_ON) {
-                MDC.put("traceId", trace.traceId());
-                MDC.put("spanId", trace.spanId());
+                Trace t = trace();
+                MDC.put("traceId", t.traceId());
+                MDC.put("spanId", t.spanId());
                 MDC.put("eventId", event.id());
                 MDC.put("channel", settings.channel());
             }
@@ -658,7 +666,7 @@ final class Dispatcher<T> implements MessageHandler {
 
         @Override
         public String traceParent() {
-            return trace.traceParent();
+            return trace().traceParent();
         }
 
         @Override
@@ -694,7 +702,7 @@ final class Dispatcher<T> implements MessageHandler {
 
         @Override
         public void emit(String channel, Event<?> out) {
-            CompletableFuture<Void> f = outputs.send(channel, out, trace);
+            CompletableFuture<Void> f = outputs.send(channel, out, trace());
             if (sends == null) {
                 sends = new ArrayList<>(2);
             }

@@ -19,6 +19,7 @@ final class Envelopes {
     static final String TIME = "time";
     static final String SUBJECT = "subject";
     static final String DATA_CONTENT_TYPE = "datacontenttype";
+    private static final String[] REQUIRED = {ID, SOURCE, TYPE};
 
     private Envelopes() {
     }
@@ -58,7 +59,7 @@ final class Envelopes {
                     + " bytes is larger than max-payload-size " + maxPayloadSize, null);
         }
         Map<String, String> a = m.attributes();
-        for (String required : new String[] {ID, SOURCE, TYPE}) {
+        for (String required : REQUIRED) {
             String v = a.get(required);
             if (v == null || v.isEmpty()) {
                 throw new PoisonException("invalid", "CloudEvents attribute '" + required + "' is missing", null);
