@@ -81,7 +81,8 @@ final class Dispatcher<T> implements MessageHandler {
     private int busy;
     private boolean paused;
     private boolean closing;
-    private boolean abandonAll;
+    /** Volatile: read without the lock on every completion. */
+    private volatile boolean abandonAll;
     private volatile String cancelled;
     private Subscription subscription;
 
@@ -103,7 +104,7 @@ final class Dispatcher<T> implements MessageHandler {
         /** Its partition was revoked while it ran: finish it if in time, never retry it. */
         boolean revoked;
         /** Never acknowledge it (revoked and still running at the deadline). */
-        boolean abandoned;
+        volatile boolean abandoned;
         ScheduledFuture<?> retry;
 
         Delivery(IncomingMessage message) {
@@ -495,11 +496,7 @@ final class Dispatcher<T> implements MessageHandler {
 
     /** The delivery is finished: acknowledge it (unless abandoned) and release its slot. */
     private void complete(Lane lane, Delivery d) {
-        boolean ack;
-        synchronized (lock) {
-            ack = !d.abandoned && !abandonAll;
-        }
-        if (ack) {
+        if (!d.abandoned && !abandonAll) {
             // Outside the lock: a transport may hold its own lock while it calls onMessage.
             d.message.ack();
         }

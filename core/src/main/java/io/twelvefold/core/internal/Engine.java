@@ -144,9 +144,7 @@ public final class Engine {
     public static Engine create(Declaration d) {
         // Start-up: load Jackson on another core while SmallRye Config loads on this one.
         if (d.codec() == null) {
-            Thread warm = new Thread(() -> Codec.json().encode(Map.of("warm", "up")), "twelvefold-warm-up");
-            warm.setDaemon(true);
-            warm.start();
+            daemon("twelvefold-warm-up-json").newThread(() -> Codec.json().encode(Map.of("warm", "up"))).start();
         }
         List<TransportProvider> providers = d.transportProvider() != null ? List.of(d.transportProvider())
                 : discoverProviders();
@@ -167,15 +165,13 @@ public final class Engine {
         // Start-up: Micrometer loads on another core while SmallRye Config loads on this one.
         int meterPort = portProblem == null ? port : -1;
         CompletableFuture<Meters> meters = new CompletableFuture<>();
-        Thread warmMeters = new Thread(() -> {
+        daemon("twelvefold-warm-up-meters").newThread(() -> {
             try {
                 meters.complete(Meters.create(meterPort, d.meterRegistry()));
             } catch (Throwable t) {
                 meters.completeExceptionally(t);
             }
-        }, "twelvefold-warm-up-meters");
-        warmMeters.setDaemon(true);
-        warmMeters.start();
+        }).start();
         LoadedConfig loaded;
         try {
             loaded = ConfigLoader.load(d.environment(), d.config(), channels(d), providers);
