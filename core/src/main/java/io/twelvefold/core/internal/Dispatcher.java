@@ -40,13 +40,24 @@ import org.slf4j.helpers.NOPMDCAdapter;
  * transport.
  *
  * <p>Messages are queued in <em>lanes</em>, one per partition key (an unkeyed message gets a lane
- * of its own). A lane is served by at most one worker at a time, so a key's events run one at a
+ * of its own). A lane is held by at most one worker at a time, so a key's events run one at a
  * time and in order; up to {@code concurrency} lanes run at once. A worker keeps draining its lane
- * without a hand-off while it has work (up to a batch, for fairness). A lane whose head waits
- * for a retry delay or for the broker to confirm emitted events holds no worker: other keys go
- * on, and the transport thread is never blocked. At most {@code max-in-flight} messages are
- * delivered and unacknowledged; at that bound the subscription is paused until half of them
- * completed.
+ * without a hand-off while it has work (up to a batch, for fairness).
+ *
+ * <p><b>Pipelining.</b> When the processor returns, the worker goes on with the key's next event
+ * at once; it does not wait for the broker to confirm what the event emitted. A lane therefore
+ * holds, in order, the events it has <em>taken</em> (running, confirming their outputs, or done
+ * and waiting for an earlier event of the key) and the events it has not started yet. An event is
+ * acknowledged when it is done and every earlier event of its key was acknowledged, so
+ * acknowledgements of a key go in order. Sends of one key happen one after another, and the
+ * transports keep them in order (see {@link Publisher#send}). If a confirmation fails, the lane
+ * <em>rewinds</em>: the failed event is retried (or dead-lettered) and every later event of the key
+ * that was already processed is processed again after it, so the key's outputs end in input order
+ * and nothing taken after the failure is acknowledged before it.
+ *
+ * <p>A lane whose head waits for a retry delay holds no worker: other keys go on, and the
+ * transport thread is never blocked. At most {@code max-in-flight} messages are delivered and
+ * unacknowledged; at that bound the subscription is paused until half of them completed.
  *
  * <p>A message is acknowledged after the processor returned and every emitted event was
  * confirmed, or after its dead letter was confirmed; never otherwise.
@@ -59,6 +70,24 @@ final class Dispatcher<T> implements MessageHandler {
     private static final boolean MDC_ON = !(MDC.getMDCAdapter() instanceof NOPMDCAdapter);
     private static final int BATCH = 64;
     private static final int MAX_EXCEPTION_MESSAGE = 1000;
+
+    // What a worker's attempt left to do under its next lock.
+    /** Nothing: the attempt's outcome was handled already (a failure). */
+    private static final int HANDLED = 0;
+    /** The lane's head, confirmed and acknowledged: remove it. */
+    private static final int ACKED = 1;
+    /** Confirmed, but an earlier event of the key is not acknowledged yet: mark it done. */
+    private static final int CONFIRMED = 2;
+    /** Its outputs are being confirmed (a callback is registered). */
+    private static final int CONFIRMING = 3;
+
+    // Delivery states.
+    private static final int QUEUED = 0;
+    private static final int RUNNING = 1;
+    /** Outputs or its dead letter are being confirmed. */
+    private static final int SENDING = 2;
+    /** Confirmed; acknowledged once every earlier event of the lane is. */
+    private static final int DONE = 3;
 
     private final ChannelSettings settings;
     private final Class<T> type;
@@ -77,18 +106,29 @@ final class Dispatcher<T> implements MessageHandler {
     private final Set<Lane> unkeyed = Collections.newSetFromMap(new IdentityHashMap<>());
     private final ArrayDeque<Lane> ready = new ArrayDeque<>();
     private int activeWorkers;
+    /** Delivered and neither acknowledged nor dropped. */
     private int inFlight;
+    /** Running, or taken and not yet acknowledged (what a graceful stop waits for). */
     private int busy;
     private boolean paused;
     private boolean closing;
-    /** Volatile: read without the lock on every completion. */
+    /** Volatile: read without the lock on every acknowledgement. */
     private volatile boolean abandonAll;
     private volatile String cancelled;
     private Subscription subscription;
 
     private static final class Lane {
         final String key;
-        final ArrayDeque<Delivery> pending = new ArrayDeque<>(4);
+        /** Started and not acknowledged, in delivery order. */
+        final ArrayDeque<Delivery> taken = new ArrayDeque<>(4);
+        /** Not started (or to run again), in delivery order. */
+        final ArrayDeque<Delivery> queue = new ArrayDeque<>(4);
+        /** Held by a worker or waiting in the ready queue: nobody else may run it. */
+        boolean scheduled;
+        /** Done, left the taken list, to be acknowledged in this order. */
+        List<Delivery> acks;
+        /** A thread is acknowledging the lane's events: others leave theirs to it, so acks go in order. */
+        boolean acking;
 
         Lane(String key) {
             this.key = key;
@@ -100,10 +140,18 @@ final class Dispatcher<T> implements MessageHandler {
         int attempt;
         Instant firstFailure;
         Instant lastFailure;
-        boolean busy;
+        int state = QUEUED;
+        /** Bumped on every take and rewind: outcomes and callbacks of an older run are ignored. */
+        int epoch;
+        /** A worker is running the processor on it. */
+        boolean running;
+        /** In its lane's taken list, or being acknowledged. */
+        boolean inTaken;
+        /** Not to be started before this {@link System#nanoTime()}; 0 for at once. */
+        long notBefore;
         /** Its partition was revoked while it ran: finish it if in time, never retry it. */
         boolean revoked;
-        /** Never acknowledge it (revoked and still running at the deadline). */
+        /** Never acknowledge it (dropped, or revoked and still running at the deadline). */
         volatile boolean abandoned;
         ScheduledFuture<?> retry;
 
@@ -185,10 +233,10 @@ final class Dispatcher<T> implements MessageHandler {
                 } else {
                     lanes.put(key, lane);
                 }
-                lane.pending.add(d);
+            }
+            lane.queue.addLast(d);
+            if (!lane.scheduled && lane.queue.peekFirst() == d) {
                 dispatch(lane);
-            } else {
-                lane.pending.add(d);
             }
             if (!paused && inFlight >= settings.maxInFlight()) {
                 paused = true;
@@ -203,46 +251,52 @@ final class Dispatcher<T> implements MessageHandler {
     public void onPartitionsRevoked(Set<Integer> partitions) {
         List<Delivery> running = new ArrayList<>();
         synchronized (lock) {
-            List<Lane> all = new ArrayList<>(lanes.values());
-            all.addAll(unkeyed);
-            for (Lane lane : all) {
-                for (Iterator<Delivery> it = lane.pending.iterator(); it.hasNext();) {
+            for (Lane lane : allLanes()) {
+                for (Iterator<Delivery> it = lane.queue.iterator(); it.hasNext();) {
                     Delivery d = it.next();
-                    if (!partitions.contains(d.message.partition())) {
-                        continue;
+                    if (partitions.contains(d.message.partition())) {
+                        it.remove();
+                        drop(d);
                     }
-                    if (d.busy) {
+                }
+                for (Delivery d : lane.taken) {
+                    if (partitions.contains(d.message.partition())) {
                         d.revoked = true;
                         running.add(d);
-                    } else {
-                        if (d.retry != null) {
-                            d.retry.cancel(false);
-                        }
-                        d.abandoned = true;
-                        it.remove();
-                        inFlight--;
                     }
                 }
-                if (lane.pending.isEmpty()) {
-                    forget(lane);
-                }
+                maybeForget(lane);
             }
             maybeResume();
             // The transport commits after this returns: wait for the events of those partitions that
-            // are being processed, so their acknowledgements are part of that commit.
+            // are being processed or confirmed, so their acknowledgements are part of that commit.
             long deadline = System.nanoTime() + settings.processingTimeout().toNanos();
-            while (running.stream().anyMatch(d -> d.busy)) {
+            while (anyBusy(running)) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
+                    List<Delivery> late = new ArrayList<>();
+                    for (Delivery d : running) {
+                        if (d.running || d.inTaken) {
+                            late.add(d);
+                        }
+                    }
                     LOG.warn("Channel '{}': {} event(s) of revoked partitions {} still running after {}; they will not "
-                            + "be acknowledged", settings.channel(), running.stream().filter(d -> d.busy).count(),
-                            partitions, settings.processingTimeout());
-                    running.forEach(d -> d.abandoned = true);
+                            + "be acknowledged", settings.channel(), late.size(), partitions, settings.processingTimeout());
+                    late.forEach(d -> d.abandoned = true);
                     break;
                 }
                 waitOn(left);
             }
         }
+    }
+
+    private static boolean anyBusy(List<Delivery> deliveries) {
+        for (Delivery d : deliveries) {
+            if (d.running || d.inTaken) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -252,10 +306,11 @@ final class Dispatcher<T> implements MessageHandler {
                 settings.destination(), reason);
     }
 
-    // ---------------------------------------------------------------- workers
+    // ---------------------------------------------------------------- lanes (all under the lock)
 
-    /** Under the lock: runs the lane on a free worker, or queues it. */
+    /** Runs the lane on a free worker, or queues it. */
     private void dispatch(Lane lane) {
+        lane.scheduled = true;
         if (activeWorkers < settings.concurrency()) {
             activeWorkers++;
             workers.execute(() -> run(lane));
@@ -264,8 +319,29 @@ final class Dispatcher<T> implements MessageHandler {
         }
     }
 
-    /** Under the lock: the next lane for a worker that finished one, or null when it retires. */
-    private Lane nextLane() {
+    /** Dispatches a lane nobody holds if its next event may start now. */
+    private void kick(Lane lane) {
+        if (!lane.scheduled && runnable(lane) != null) {
+            dispatch(lane);
+        }
+    }
+
+    /** @return the event the lane's holder may start now, or null */
+    private Delivery runnable(Lane lane) {
+        Delivery h = lane.queue.peekFirst();
+        if (h == null || closing) {
+            return null;
+        }
+        if (h.notBefore != 0 && h.notBefore - System.nanoTime() > 0) {
+            return null;
+        }
+        return h;
+    }
+
+    /** The worker gives the lane up; @return the next lane for it, or null when it retires. */
+    private Lane release(Lane lane) {
+        lane.scheduled = false;
+        maybeForget(lane);
         Lane next = ready.pollFirst();
         if (next == null) {
             activeWorkers--;
@@ -273,44 +349,252 @@ final class Dispatcher<T> implements MessageHandler {
         return next;
     }
 
-    private void run(Lane first) {
-        Lane lane = first;
-        int budget = BATCH;
-        while (lane != null) {
-            Delivery d;
-            synchronized (lock) {
-                d = lane.pending.peekFirst();
-                if (d == null || closing || d.busy) {
-                    lane = nextLane();
-                    budget = BATCH;
-                    continue;
-                }
-                if (--budget < 0 && !ready.isEmpty()) {
-                    ready.addLast(lane);
-                    lane = ready.pollFirst();
-                    budget = BATCH;
-                    continue;
-                }
-                d.busy = true;
-                d.retry = null;
-                busy++;
+    /** A lane with nothing in it and nobody holding it is no longer the lane of its key. */
+    private void maybeForget(Lane lane) {
+        if (!lane.scheduled && !lane.acking && lane.taken.isEmpty() && lane.queue.isEmpty()) {
+            if (lane.key == null) {
+                unkeyed.remove(lane);
+            } else {
+                lanes.remove(lane.key, lane);
             }
-            if (!attempt(lane, d)) {
-                synchronized (lock) {
-                    lane = nextLane();
-                    budget = BATCH;
-                }
+        }
+    }
+
+    /** It leaves the taken list (acknowledged, rewound or retried). */
+    private void leaveTaken(Delivery d) {
+        d.inTaken = false;
+        if (!d.running) {
+            left(d);
+        }
+    }
+
+    /** The worker is done running it. */
+    private void leaveRunning(Delivery d) {
+        d.running = false;
+        if (!d.inTaken) {
+            left(d);
+        }
+    }
+
+    /** It is neither running nor taken any more: wake a graceful stop or a revocation waiting for it. */
+    private void left(Delivery d) {
+        busy--;
+        if (closing || d.revoked) {
+            lock.notifyAll();
+        }
+    }
+
+    /** It leaves the dispatcher unacknowledged (revoked partition): the broker delivers it again elsewhere. */
+    private void drop(Delivery d) {
+        if (d.retry != null) {
+            d.retry.cancel(false);
+            d.retry = null;
+        }
+        d.abandoned = true;
+        inFlight--;
+    }
+
+    /** Puts every taken event after {@code d} (exclusive; all of them when null) back in the queue, in order. */
+    private void rewindAfter(Lane lane, Delivery d) {
+        while (!lane.taken.isEmpty() && lane.taken.peekLast() != d) {
+            Delivery e = lane.taken.pollLast();
+            e.epoch++;
+            if (!e.running && e.attempt > 0) {
+                // this run did not fail: it does not count as an attempt (the worker undoes a running one)
+                e.attempt--;
+            }
+            leaveTaken(e);
+            e.state = QUEUED;
+            e.notBefore = 0;
+            if (e.revoked) {
+                drop(e);
+            } else {
+                lane.queue.addFirst(e);
             }
         }
     }
 
     /**
-     * Runs one attempt of the lane's head.
+     * Moves the lane's done prefix (its done events up to the first one that is not) to the events to
+     * acknowledge.
      *
-     * @return true when the delivery is finished and the worker may go on with the lane; false when
-     *     the lane waits (retry delay, confirmations) and will be dispatched again
+     * @return the events the caller must acknowledge now, in order, or null (none, or another thread
+     *     is acknowledging the lane's events and takes these too)
      */
-    private boolean attempt(Lane lane, Delivery d) {
+    private static List<Delivery> ackable(Lane lane) {
+        Delivery h = lane.taken.peekFirst();
+        while (h != null && h.state == DONE) {
+            if (lane.acks == null) {
+                lane.acks = new ArrayList<>(2);
+            }
+            lane.acks.add(lane.taken.pollFirst());
+            h = lane.taken.peekFirst();
+        }
+        if (lane.acking || lane.acks == null) {
+            return null;
+        }
+        lane.acking = true;
+        List<Delivery> acks = lane.acks;
+        lane.acks = null;
+        return acks;
+    }
+
+    /**
+     * Under the lock, after they were acknowledged: they leave.
+     *
+     * @return more events of the lane to acknowledge, or null
+     */
+    private List<Delivery> settle(Lane lane, List<Delivery> acked) {
+        boolean notify = closing;
+        for (Delivery d : acked) {
+            leaveTaken(d);
+            inFlight--;
+            notify |= d.revoked;
+        }
+        List<Delivery> more = lane.acks;
+        lane.acks = null;
+        lane.acking = more != null;
+        maybeForget(lane);
+        maybeResume();
+        if (notify) {
+            lock.notifyAll();
+        }
+        return more;
+    }
+
+    /** Acknowledges them (outside the lock: a transport may hold its own lock while it calls onMessage). */
+    private void ackAll(Lane lane, List<Delivery> acks) {
+        while (acks != null) {
+            for (Delivery d : acks) {
+                ack(d);
+            }
+            synchronized (lock) {
+                acks = settle(lane, acks);
+            }
+        }
+    }
+
+    private void ack(Delivery d) {
+        if (!d.abandoned && !abandonAll) {
+            d.message.ack();
+        }
+    }
+
+    private void maybeResume() {
+        if (paused && !closing && inFlight <= resumeAt) {
+            paused = false;
+            if (subscription != null) {
+                subscription.resume();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- workers
+
+    private void run(Lane first) {
+        Lane lane = first;
+        int budget = BATCH;
+        // the outcome of the previous attempt, applied under the next lock
+        Delivery last = null;
+        int lastEpoch = 0;
+        int outcome = HANDLED;
+        while (true) {
+            Delivery d = null;
+            boolean head = false;
+            List<Delivery> toAck = null;
+            Lane toAckLane = lane;
+            synchronized (lock) {
+                if (outcome != HANDLED) {
+                    toAck = apply(lane, last, lastEpoch, outcome);
+                    outcome = HANDLED;
+                }
+                while (lane != null) {
+                    Delivery h = runnable(lane);
+                    if (h == null) {
+                        lane = release(lane);
+                        budget = BATCH;
+                        continue;
+                    }
+                    if (--budget < 0 && !ready.isEmpty()) {
+                        ready.addLast(lane);
+                        lane = ready.pollFirst();
+                        budget = BATCH;
+                        continue;
+                    }
+                    lane.queue.pollFirst();
+                    h.notBefore = 0;
+                    h.retry = null;
+                    h.epoch++;
+                    h.state = RUNNING;
+                    h.running = true;
+                    h.inTaken = true;
+                    busy++;
+                    head = lane.taken.isEmpty() && !lane.acking;
+                    lane.taken.addLast(h);
+                    d = h;
+                    break;
+                }
+            }
+            if (toAck != null) {
+                ackAll(toAckLane, toAck);
+            }
+            if (d == null) {
+                return;
+            }
+            last = d;
+            lastEpoch = d.epoch;
+            outcome = attempt(lane, d, lastEpoch, head);
+        }
+    }
+
+    /** Under the lock: applies what a worker's attempt left to do; @return events to acknowledge, or null. */
+    private List<Delivery> apply(Lane lane, Delivery d, int epoch, int outcome) {
+        if (outcome == ACKED) {
+            // the head of the lane, acknowledged by the worker: nothing could have been taken after it
+            lane.taken.pollFirst();
+            d.running = false;
+            d.inTaken = false;
+            busy--;
+            inFlight--;
+            maybeResume();
+            if (closing || d.revoked) {
+                lock.notifyAll();
+            }
+            return null;
+        }
+        leaveRunning(d);
+        if (d.epoch != epoch) {
+            staleRun(d);
+            return null;
+        }
+        if (!d.inTaken || d.state != RUNNING) {
+            // a confirmation callback got there first
+            return null;
+        }
+        if (outcome == CONFIRMING) {
+            d.state = SENDING;
+            return null;
+        }
+        d.state = DONE;
+        return ackable(lane);
+    }
+
+    /** Under the lock: a run whose event was rewound while it ran: it did not count. */
+    private void staleRun(Delivery d) {
+        if (d.attempt > 0) {
+            d.attempt--;
+        }
+        if (closing || d.revoked) {
+            lock.notifyAll();
+        }
+    }
+
+    /**
+     * Runs one attempt of an event the worker took.
+     *
+     * @return what is left to do under the worker's next lock
+     */
+    private int attempt(Lane lane, Delivery d, int epoch, boolean head) {
         IncomingMessage m = d.message;
         long start = System.nanoTime();
         Attempt ctx;
@@ -332,24 +616,29 @@ final class Dispatcher<T> implements MessageHandler {
                 throw (VirtualMachineError) e;
             }
             metrics.processed(start, false);
-            return failed(lane, d, e);
+            failed(lane, d, epoch, e, true);
+            return HANDLED;
         }
         List<CompletableFuture<Void>> sends = ctx.sends;
         if (sends == null || allConfirmed(sends)) {
             metrics.processed(start, true);
-            complete(lane, d);
-            return true;
+            if (head) {
+                ack(d);
+                return ACKED;
+            }
+            return CONFIRMED;
         }
-        CompletableFuture.allOf(sends.toArray(new CompletableFuture<?>[0])).whenComplete((v, err) -> {
+        CompletableFuture<Void> all = sends.size() == 1 ? sends.get(0)
+                : CompletableFuture.allOf(sends.toArray(new CompletableFuture<?>[0]));
+        all.whenComplete((v, err) -> {
             metrics.processed(start, err == null);
             if (err == null) {
-                complete(lane, d);
-                resume(lane);
-            } else if (failed(lane, d, unwrap(err))) {
-                resume(lane);
+                confirmed(lane, d, epoch);
+            } else {
+                failed(lane, d, epoch, unwrap(err), false);
             }
         });
-        return false;
+        return CONFIRMING;
     }
 
     private static boolean allConfirmed(List<CompletableFuture<Void>> sends) {
@@ -365,44 +654,72 @@ final class Dispatcher<T> implements MessageHandler {
         return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 
-    /** Handles a failed attempt; same return contract as {@link #attempt}. */
-    private boolean failed(Lane lane, Delivery d, Throwable e) {
-        Instant now = Instant.now();
-        if (d.firstFailure == null) {
-            d.firstFailure = now;
+    /** Its outputs or its dead letter were confirmed: it is done; acknowledge what that makes acknowledgeable. */
+    private void confirmed(Lane lane, Delivery d, int epoch) {
+        List<Delivery> acks;
+        synchronized (lock) {
+            if (d.epoch != epoch || !d.inTaken) {
+                return;
+            }
+            d.state = DONE;
+            acks = ackable(lane);
         }
-        d.lastFailure = now;
+        ackAll(lane, acks);
+    }
+
+    /**
+     * An attempt failed: the processor threw ({@code byWorker}) or an output was refused. Later events
+     * of the key taken meanwhile are rewound; the event is retried after a delay or dead-lettered.
+     */
+    private void failed(Lane lane, Delivery d, int epoch, Throwable e, boolean byWorker) {
+        Instant now = Instant.now();
         String reason = e instanceof PoisonException ? ((PoisonException) e).reason() : null;
         boolean retryable = reason == null && retryable(e);
-        if (retryable && d.attempt < settings.maxAttempts()) {
-            long delay = jitter(settings.backoffNanos(d.attempt + 1));
-            metrics.retry();
-            LOG.debug("Channel '{}': attempt {} of event {} failed, retrying in {} ms: {}", settings.channel(),
-                    d.attempt, m(d), delay / 1_000_000, e.toString());
-            synchronized (lock) {
-                d.busy = false;
-                busy--;
+        synchronized (lock) {
+            if (byWorker) {
+                leaveRunning(d);
+            }
+            if (d.epoch != epoch || !d.inTaken) {
+                if (d.epoch != epoch && byWorker) {
+                    staleRun(d);
+                }
+                return;
+            }
+            rewindAfter(lane, d);
+            if (d.firstFailure == null) {
+                d.firstFailure = now;
+            }
+            d.lastFailure = now;
+            if (retryable && d.attempt < settings.maxAttempts()) {
+                long delay = jitter(settings.backoffNanos(d.attempt + 1));
+                metrics.retry();
+                LOG.debug("Channel '{}': attempt {} of event {} failed, retrying in {} ms: {}", settings.channel(),
+                        d.attempt, m(d), delay / 1_000_000, e.toString());
+                lane.taken.pollLast();
+                leaveTaken(d);
+                d.state = QUEUED;
                 if (d.revoked) {
                     // Its partition belongs to another member now: it will retry there.
-                    if (lane.pending.remove(d)) {
-                        inFlight--;
-                    }
-                    if (lane.pending.isEmpty()) {
-                        forget(lane);
-                    }
-                    lock.notifyAll();
-                } else if (closing) {
-                    lock.notifyAll();
+                    drop(d);
+                    kick(lane);
                 } else {
-                    d.retry = timer.schedule(() -> resume(lane), delay, TimeUnit.NANOSECONDS);
+                    lane.queue.addFirst(d);
+                    if (closing) {
+                        lock.notifyAll();
+                    } else {
+                        d.notBefore = System.nanoTime() + delay;
+                        d.retry = timer.schedule(() -> resume(lane), delay, TimeUnit.NANOSECONDS);
+                    }
                 }
+                // rewound events of a revoked partition were dropped
+                maybeForget(lane);
+                return;
             }
-            return false;
+            d.state = SENDING;
+            // events rewound behind a dead letter may run again at once
+            kick(lane);
         }
-        if (reason == null) {
-            reason = retryable ? "exhausted" : "fatal";
-        }
-        return deadLetter(lane, d, e, reason);
+        deadLetter(lane, d, epoch, e, reason != null ? reason : retryable ? "exhausted" : "fatal");
     }
 
     private boolean retryable(Throwable e) {
@@ -421,29 +738,24 @@ final class Dispatcher<T> implements MessageHandler {
         return (long) (nanos * factor);
     }
 
-    private boolean deadLetter(Lane lane, Delivery d, Throwable e, String reason) {
+    private void deadLetter(Lane lane, Delivery d, int epoch, Throwable e, String reason) {
         OutgoingMessage letter = deadLetterOf(d, e, reason);
         metrics.deadLetter(reason);
         LOG.error("Channel '{}': event {} dead-lettered to '{}' ({}, {} attempt(s)): {}: {}", settings.channel(), m(d),
                 settings.deadLetterDestination(), reason, d.attempt, exceptionClass(e), e.getMessage());
-        return sendDeadLetter(lane, d, letter);
+        sendDeadLetter(lane, d, epoch, letter);
     }
 
-    private boolean sendDeadLetter(Lane lane, Delivery d, OutgoingMessage letter) {
+    private void sendDeadLetter(Lane lane, Delivery d, int epoch, OutgoingMessage letter) {
         CompletableFuture<Void> f;
         try {
             f = deadLetters.send(letter);
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
-        if (f.isDone() && !f.isCompletedExceptionally()) {
-            complete(lane, d);
-            return true;
-        }
         f.whenComplete((v, err) -> {
             if (err == null) {
-                complete(lane, d);
-                resume(lane);
+                confirmed(lane, d, epoch);
                 return;
             }
             // Never drop: keep the message unacknowledged and try the dead-letter destination again.
@@ -451,20 +763,22 @@ final class Dispatcher<T> implements MessageHandler {
             LOG.error("Channel '{}': event {} could not be dead-lettered to '{}', retrying in {} ms: {}",
                     settings.channel(), m(d), settings.deadLetterDestination(), delay / 1_000_000, unwrap(err).toString());
             synchronized (lock) {
+                if (d.epoch != epoch || !d.inTaken) {
+                    return;
+                }
                 if (closing) {
-                    d.busy = false;
-                    busy--;
+                    // Left unacknowledged, with everything after it, for the next consumer.
+                    rewindAfter(lane, d);
+                    lane.taken.removeLastOccurrence(d);
+                    leaveTaken(d);
+                    d.state = QUEUED;
+                    lane.queue.addFirst(d);
                     lock.notifyAll();
                     return;
                 }
             }
-            timer.schedule(() -> {
-                if (sendDeadLetter(lane, d, letter)) {
-                    resume(lane);
-                }
-            }, delay, TimeUnit.NANOSECONDS);
+            timer.schedule(() -> sendDeadLetter(lane, d, epoch, letter), delay, TimeUnit.NANOSECONDS);
         });
-        return false;
     }
 
     private OutgoingMessage deadLetterOf(Delivery d, Throwable e, String reason) {
@@ -494,54 +808,10 @@ final class Dispatcher<T> implements MessageHandler {
         return e.getClass().getName();
     }
 
-    /** The delivery is finished: acknowledge it (unless abandoned) and release its slot. */
-    private void complete(Lane lane, Delivery d) {
-        if (!d.abandoned && !abandonAll) {
-            // Outside the lock: a transport may hold its own lock while it calls onMessage.
-            d.message.ack();
-        }
-        synchronized (lock) {
-            d.busy = false;
-            busy--;
-            boolean removed = lane.pending.peekFirst() == d ? lane.pending.pollFirst() != null : lane.pending.remove(d);
-            if (removed) {
-                inFlight--;
-            }
-            if (lane.pending.isEmpty()) {
-                forget(lane);
-            }
-            maybeResume();
-            if (closing || d.revoked) {
-                lock.notifyAll();
-            }
-        }
-    }
-
-    /** Under the lock: a lane with nothing pending is no longer the lane of its key. */
-    private void forget(Lane lane) {
-        if (lane.key == null) {
-            unkeyed.remove(lane);
-        } else {
-            lanes.remove(lane.key, lane);
-        }
-    }
-
-    /** Under the lock. */
-    private void maybeResume() {
-        if (paused && !closing && inFlight <= resumeAt) {
-            paused = false;
-            if (subscription != null) {
-                subscription.resume();
-            }
-        }
-    }
-
-    /** A waiting lane may go on (retry delay elapsed, confirmations arrived). */
+    /** A retry delay elapsed. */
     private void resume(Lane lane) {
         synchronized (lock) {
-            if (!closing && !lane.pending.isEmpty()) {
-                dispatch(lane);
-            }
+            kick(lane);
         }
     }
 
@@ -572,9 +842,10 @@ final class Dispatcher<T> implements MessageHandler {
                 subscription.pause();
             }
             for (Lane lane : allLanes()) {
-                for (Delivery d : lane.pending) {
+                for (Delivery d : lane.queue) {
                     if (d.retry != null) {
                         d.retry.cancel(false);
+                        d.retry = null;
                     }
                 }
             }
@@ -584,7 +855,8 @@ final class Dispatcher<T> implements MessageHandler {
     /**
      * Step 3: waits until no event is being processed or confirmed, up to the deadline.
      *
-     * @return the number of events still running at the deadline (they will not be acknowledged)
+     * @return the number of events still running or unconfirmed at the deadline (they will not be
+     *     acknowledged)
      */
     int awaitIdle(long deadlineNanos) {
         synchronized (lock) {
@@ -615,7 +887,6 @@ final class Dispatcher<T> implements MessageHandler {
     private List<Lane> allLanes() {
         List<Lane> all = new ArrayList<>(lanes.values());
         all.addAll(unkeyed);
-        all.addAll(ready);
         return all;
     }
 

@@ -8,7 +8,9 @@ public interface Publisher extends AutoCloseable {
     /**
      * Sends a message. The future completes when the broker confirmed it (it is durable as far as
      * the transport can tell), or exceptionally when it was refused or could not be sent.
-     * Messages sent from one thread with the same key reach the broker in the order they were sent.
+     * Messages with the same key reach the broker in the order they were sent when one send
+     * happens-before the next, even from different threads: the dispatcher sends the outputs of a
+     * key's next event before the previous event's outputs are confirmed, and relies on this.
      *
      * @param message the message, never null
      * @return the confirmation, never null

@@ -123,6 +123,145 @@ class DispatcherTest {
     }
 
     @Test
+    @DisplayName("the next event of a key starts when the processor returns; acknowledgements wait for confirms, in order")
+    void pipelinedPerKey() {
+        out.autoConfirm = false;
+        List<FakeMessage> acked = new CopyOnWriteArrayList<>();
+        AtomicInteger running = new AtomicInteger();
+        Dispatcher<String> d = dispatcher(settings(4, 100, 3), String.class, (e, ctx) -> {
+            assertThat(running.incrementAndGet()).as("one event of a key at a time").isEqualTo(1);
+            ctx.emit("out", e.data());
+            running.decrementAndGet();
+        });
+        List<FakeMessage> messages = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            FakeMessage m = message("k", "\"" + i + "\"", i);
+            m.ackLog = acked;
+            messages.add(m);
+            d.onMessage(m);
+        }
+        // all three processed although nothing is confirmed yet
+        await().atMost(Duration.ofSeconds(10)).until(() -> out.pending.size() == 3);
+        assertThat(out.sent).extracting(o -> new String(o.payload(), StandardCharsets.UTF_8))
+                .containsExactly("\"0\"", "\"1\"", "\"2\"");
+        out.pending.get(2).complete(null);
+        out.pending.get(1).complete(null);
+        await().during(Duration.ofMillis(100)).atMost(Duration.ofSeconds(2)).until(acked::isEmpty);
+        out.pending.get(0).complete(null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> acked.size() == 3);
+        assertThat(acked).containsExactlyElementsOf(messages);
+        assertThat(messages).allSatisfy(m -> assertThat(m.acks.get()).isEqualTo(1));
+        assertThat(d.inFlight()).isZero();
+    }
+
+    @Test
+    @DisplayName("a refused output rewinds the key: the later events already processed run again after the retry")
+    void refusedOutputRewindsTheKey() {
+        out.autoConfirm = false;
+        List<FakeMessage> acked = new CopyOnWriteArrayList<>();
+        List<String> runs = new CopyOnWriteArrayList<>();
+        Dispatcher<String> d = dispatcher(settings(2, 100, 3), String.class, (e, ctx) -> {
+            runs.add(e.data() + "#" + ctx.attempt());
+            ctx.emit("out", e.data());
+        });
+        FakeMessage first = message("k", "\"a\"", 0);
+        FakeMessage second = message("k", "\"b\"", 1);
+        first.ackLog = acked;
+        second.ackLog = acked;
+        d.onMessage(first);
+        d.onMessage(second);
+        await().atMost(Duration.ofSeconds(10)).until(() -> out.pending.size() == 2);
+        out.pending.get(0).completeExceptionally(new IllegalStateException("broker said no"));
+        // the retry of "a" (attempt 2), then "b" again (its first run did not fail: still attempt 1)
+        await().atMost(Duration.ofSeconds(10)).until(() -> out.pending.size() == 4);
+        assertThat(runs).containsExactly("a#1", "b#1", "a#2", "b#1");
+        // the confirmation of b's stale run changes nothing
+        out.pending.get(1).complete(null);
+        out.pending.get(3).complete(null);
+        await().during(Duration.ofMillis(100)).atMost(Duration.ofSeconds(2)).until(acked::isEmpty);
+        out.pending.get(2).complete(null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> acked.size() == 2);
+        assertThat(acked).containsExactly(first, second);
+        await().during(Duration.ofMillis(100)).atMost(Duration.ofSeconds(2))
+                .until(() -> first.acks.get() == 1 && second.acks.get() == 1);
+        assertThat(d.inFlight()).isZero();
+    }
+
+    @Test
+    @DisplayName("under random confirm delays and refusals, every event is acknowledged once, in key order, after its last run")
+    void pipelineUnderRandomConfirms() {
+        for (long seed = 1; seed <= 5; seed++) {
+            pipelineUnderRandomConfirms(seed);
+        }
+    }
+
+    private void pipelineUnderRandomConfirms(long seed) {
+        ScheduledExecutorService broker = Executors.newScheduledThreadPool(2);
+        try {
+            java.util.Random random = new java.util.Random(seed);
+            Publisher flaky = new Publisher() {
+                @Override
+                public synchronized CompletableFuture<Void> send(OutgoingMessage message) {
+                    CompletableFuture<Void> f = new CompletableFuture<>();
+                    boolean refuse = random.nextInt(10) == 0;
+                    broker.schedule(() -> {
+                        if (refuse) {
+                            f.completeExceptionally(new IllegalStateException("refused"));
+                        } else {
+                            f.complete(null);
+                        }
+                    }, random.nextInt(3), TimeUnit.MILLISECONDS);
+                    return f;
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            Map<String, List<Integer>> runs = new ConcurrentHashMap<>();
+            Map<String, AtomicInteger> perKey = new ConcurrentHashMap<>();
+            ChannelSettings s = new ChannelSettings("c", "dest", "g", 4, 64, 100, Duration.ofMillis(1),
+                    Duration.ofMillis(2), 2.0, 0, "dest.dlq", 1 << 20, Duration.ofSeconds(30));
+            Dispatcher<String> d = dispatcher(s, String.class, flaky, (e, ctx) -> {
+                String key = e.key().orElseThrow();
+                assertThat(perKey.computeIfAbsent(key, x -> new AtomicInteger()).incrementAndGet())
+                        .as("one event of a key at a time").isEqualTo(1);
+                runs.computeIfAbsent(key, x -> new CopyOnWriteArrayList<>()).add(Integer.parseInt(e.data()));
+                ctx.emit("out", e.data());
+                perKey.get(key).decrementAndGet();
+            });
+            Map<String, List<FakeMessage>> acked = new ConcurrentHashMap<>();
+            List<FakeMessage> messages = new ArrayList<>();
+            for (int i = 0; i < 600; i++) {
+                String key = "k" + (i % 6);
+                FakeMessage m = message(key, "\"" + i + "\"", i);
+                m.ackLog = acked.computeIfAbsent(key, x -> new CopyOnWriteArrayList<>());
+                messages.add(m);
+                d.onMessage(m);
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> messages.stream().allMatch(m -> m.acks.get() >= 1));
+            assertThat(messages).allSatisfy(m -> assertThat(m.acks.get()).as("acknowledged once").isEqualTo(1));
+            acked.forEach((key, list) -> assertThat(list).extracting(m -> m.offset).isSorted().hasSize(100));
+            // per key, the last run of every event comes after the last run of the one before it
+            runs.forEach((key, list) -> {
+                int previousLast = -1;
+                for (FakeMessage m : messages) {
+                    if (!m.key.equals(key)) {
+                        continue;
+                    }
+                    int last = list.lastIndexOf((int) m.offset);
+                    assertThat(last).as("last run of %s after the last run of the event before it", m.offset)
+                            .isGreaterThan(previousLast);
+                    previousLast = last;
+                }
+            });
+            assertThat(d.inFlight()).isZero();
+        } finally {
+            broker.shutdownNow();
+        }
+    }
+
+    @Test
     @DisplayName("a key waiting for its retry holds no worker: other keys go on")
     void retryHoldsNoWorker() {
         ChannelSettings s = new ChannelSettings("c", "dest", "g", 1, 100, 3, Duration.ofHours(1), Duration.ofHours(1),
@@ -265,6 +404,10 @@ class DispatcherTest {
     }
 
     private <T> Dispatcher<T> dispatcher(ChannelSettings s, Class<T> type, EventProcessor<T> p) {
+        return dispatcher(s, type, out, p);
+    }
+
+    private <T> Dispatcher<T> dispatcher(ChannelSettings s, Class<T> type, Publisher out, EventProcessor<T> p) {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         Outputs outputs = new Outputs(new SinglePublisherTransport(out), Map.of("out", "out-dest"), Codec.json(), "/test",
                 registry, "fake");
@@ -282,12 +425,13 @@ class DispatcherTest {
         return new FakeMessage(key, partition, offset, json.getBytes(StandardCharsets.UTF_8));
     }
 
-    static final class FakeMessage implements IncomingMessage {
+    static class FakeMessage implements IncomingMessage {
         final String key;
         final int partition;
         final long offset;
         final byte[] payload;
         final AtomicInteger acks = new AtomicInteger();
+        volatile List<FakeMessage> ackLog;
 
         FakeMessage(String key, int partition, long offset, byte[] payload) {
             this.key = key;
@@ -339,6 +483,9 @@ class DispatcherTest {
         @Override
         public void ack() {
             acks.incrementAndGet();
+            if (ackLog != null) {
+                ackLog.add(this);
+            }
         }
     }
 
