@@ -1,0 +1,45 @@
+package io.twelvefold.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.Locale;
+
+/**
+ * The payload of the broker benchmarks (Kafka and RabbitMQ, throughput and start-up), and the one
+ * piece of work both contenders do per event: parse the JSON, upper-case {@code name}, emit.
+ *
+ * @param name the toon's name
+ * @param n its number
+ */
+public record Toon(String name, int n) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** @return this toon with its name upper-cased: what the Twelvefold processor emits */
+    public Toon shouted() {
+        return new Toon(name.toUpperCase(Locale.ROOT), n);
+    }
+
+    /** @return the JSON of toon number {@code i}, about 40 bytes */
+    public static byte[] json(int i) {
+        try {
+            return JSON.writeValueAsBytes(new Toon("luke skywalker " + i, i));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The hand-written loops' version of {@link #shouted()}, on bytes: parse, upper-case
+     * {@code name}, write.
+     *
+     * @param json a toon's JSON
+     * @return the shouted toon's JSON
+     * @throws IOException when the input is not a toon
+     */
+    public static byte[] shout(byte[] json) throws IOException {
+        ObjectNode toon = (ObjectNode) JSON.readTree(json);
+        toon.put("name", toon.get("name").asText().toUpperCase(Locale.ROOT));
+        return JSON.writeValueAsBytes(toon);
+    }
+}
