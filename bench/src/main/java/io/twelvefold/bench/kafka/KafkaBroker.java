@@ -1,0 +1,129 @@
+package io.twelvefold.bench.kafka;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Properties;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+
+/**
+ * The Kafka cluster of the benchmarks: {@code TWELVEFOLD_KAFKA_BOOTSTRAP_SERVERS} when it is set,
+ * otherwise a single-node KRaft broker started in this JVM from the {@code kafka_2.13} artifact
+ * (the settings of the Kafka transport's test broker: listeners on 127.0.0.1 on free ports,
+ * replication factors 1, {@code group.initial.rebalance.delay.ms=0}, KIP-848 heartbeats every
+ * 100 ms), with its data in a temporary directory deleted by {@link #close()}.
+ */
+public final class KafkaBroker implements AutoCloseable {
+    private static final String ENV = "TWELVEFOLD_KAFKA_BOOTSTRAP_SERVERS";
+
+    private final String bootstrapServers;
+    private final KafkaRaftServer server;
+    private final Path dir;
+
+    private KafkaBroker(String bootstrapServers, KafkaRaftServer server, Path dir) {
+        this.bootstrapServers = bootstrapServers;
+        this.server = server;
+        this.dir = dir;
+    }
+
+    /**
+     * Attaches to {@code TWELVEFOLD_KAFKA_BOOTSTRAP_SERVERS}, or starts a broker in this JVM.
+     *
+     * @return the cluster; closing it stops the broker this call started, if any
+     */
+    public static KafkaBroker fromEnvironmentOrStart() {
+        String external = System.getenv(ENV);
+        if (external != null && !external.isBlank()) {
+            System.out.println("Kafka: " + external.strip() + " (" + ENV + ")");
+            return new KafkaBroker(external.strip(), null, null);
+        }
+        return start();
+    }
+
+    /** @return host:port pairs to bootstrap from, never null */
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /** @return whether this JVM runs the broker (false when attached to an external cluster) */
+    public boolean embedded() {
+        return server != null;
+    }
+
+    private static KafkaBroker start() {
+        long t0 = System.nanoTime();
+        try {
+            Path dir = Files.createTempDirectory("twelvefold-bench-kafka-");
+            int brokerPort = freePort();
+            int controllerPort = freePort();
+            Properties p = new Properties();
+            p.put("process.roles", "broker,controller");
+            p.put("node.id", "1");
+            p.put("controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
+            p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+            p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+            p.put("controller.listener.names", "CONTROLLER");
+            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            p.put("inter.broker.listener.name", "PLAINTEXT");
+            p.put("log.dirs", dir.resolve("data").toString());
+            p.put("offsets.topic.replication.factor", "1");
+            p.put("offsets.topic.num.partitions", "2");
+            p.put("transaction.state.log.replication.factor", "1");
+            p.put("transaction.state.log.min.isr", "1");
+            p.put("transaction.state.log.num.partitions", "1");
+            p.put("share.coordinator.state.topic.replication.factor", "1");
+            p.put("share.coordinator.state.topic.num.partitions", "1");
+            p.put("group.initial.rebalance.delay.ms", "0");
+            p.put("group.consumer.heartbeat.interval.ms", "100");
+            p.put("group.consumer.min.heartbeat.interval.ms", "100");
+            p.put("auto.create.topics.enable", "false");
+            p.put("num.partitions", "1");
+            Path properties = dir.resolve("server.properties");
+            try (var out = Files.newBufferedWriter(properties)) {
+                p.store(out, "twelvefold bench broker");
+            }
+            int rc = kafka.tools.StorageTool$.MODULE$.execute(new String[] {"format", "-t",
+                    Uuid.randomUuid().toString(), "-c", properties.toString(), "--standalone"},
+                    new PrintStream(PrintStream.nullOutputStream()));
+            if (rc != 0) {
+                throw new IllegalStateException("Formatting the Kafka storage in " + dir + " failed with " + rc);
+            }
+            KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
+            server.startup();
+            System.out.printf("Kafka: embedded KRaft broker on 127.0.0.1:%d, started in %d ms%n", brokerPort,
+                    (System.nanoTime() - t0) / 1_000_000);
+            return new KafkaBroker("127.0.0.1:" + brokerPort, server, dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Stops the embedded broker and deletes its data; nothing for an external cluster. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (server == null || !Files.exists(dir)) {
+            return;
+        }
+        server.shutdown();
+        server.awaitShutdown();
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // best effort: a temporary directory
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
