@@ -1,11 +1,9 @@
 package io.twelvefold.core.internal.config;
 
-import io.smallrye.config.ConfigValidationException;
 import io.smallrye.config.EnvConfigSource;
 import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import io.twelvefold.core.ConfigurationException;
+import io.twelvefold.core.config.ChannelConfig;
 import io.twelvefold.core.config.TwelvefoldConfig;
 import io.twelvefold.core.spi.ConfigKey;
 import io.twelvefold.core.spi.TransportProvider;
@@ -19,37 +17,34 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.eclipse.microprofile.config.spi.ConfigSource;
 
 /**
  * Loads and validates the configuration of a Twelvefold process: from code overrides (ordinal 500),
- * system properties (400), the environment (300) and defaults, mapped to {@link TwelvefoldConfig}
- * by one SmallRye Config instance. Every problem found (bad values, unknown {@code TWELVEFOLD_*}
- * variables or {@code twelvefold.*} keys, an unavailable transport) is collected into one
+ * system properties (400), the environment (300) and defaults. The values come from SmallRye
+ * Config's MicroProfile {@link ConfigSource}s ({@link EnvConfigSource} applies the MicroProfile rule
+ * between keys and environment variables); each key of {@link TwelvefoldConfig} is then read by a
+ * direct typed lookup into an immutable {@link ResolvedConfig}. No {@code @ConfigMapping}
+ * implementation is generated at run time: that alone took about 200 ms of every start (see
+ * docs/configuration.md). Every problem found (bad values, unknown {@code TWELVEFOLD_*} variables
+ * or {@code twelvefold.*} keys, an unavailable transport) is collected into one
  * {@link ConfigurationException}, one line per problem, each naming the key and the environment
  * variable to set; secret values never appear.
  *
- * <p>Stateless and thread-safe; each call builds its own SmallRye Config (about 150 ms the first
- * time in a JVM), so call it once at startup.
+ * <p>Stateless and thread-safe.
  */
 public final class ConfigLoader {
 
     static final int OVERRIDES_ORDINAL = 500;
     static final int SYSTEM_PROPERTIES_ORDINAL = 400;
     static final int ENVIRONMENT_ORDINAL = 300;
-    /** Below every real source: these values only make each channel's keys known to SmallRye. */
-    static final int CHANNEL_DEFAULTS_ORDINAL = Integer.MIN_VALUE + 1;
 
-    private static final Pattern CHANNEL_NAME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
-    private static final Pattern PROPERTY_IN_MESSAGE = Pattern.compile("twelvefold\\.[A-Za-z0-9_.\"*-]*[A-Za-z0-9\"*]");
     /** Secret values shorter than this are not scrubbed from messages (they would mangle them). */
     private static final int SCRUB_MIN_LENGTH = 4;
 
@@ -86,7 +81,7 @@ public final class ConfigLoader {
         List<String> problems = new ArrayList<>();
         SortedSet<String> declared = new TreeSet<>();
         for (String channel : channels) {
-            if (CHANNEL_NAME.matcher(channel).matches()) {
+            if (isChannelName(channel)) {
                 declared.add(channel);
             } else {
                 problems.add("Channel '" + channel + "' is not a valid channel name; "
@@ -97,7 +92,7 @@ public final class ConfigLoader {
         RawValues raw = new RawValues(env, sys, code);
         TransportProvider provider = chooseProvider(raw.get("twelvefold.transport"), providers, problems);
 
-        ValueValidator values = new ValueValidator(raw::get, problems);
+        ValueValidator values = new ValueValidator(raw, problems);
         values.validate(declared);
 
         List<String> keyProblems = new ArrayList<>();
@@ -107,18 +102,73 @@ public final class ConfigLoader {
         unknown.checkProperties(sys, "System property", "", false);
         unknown.checkProperties(code, "Property", " set in code", true);
 
-        TwelvefoldConfig config = null;
-        try {
-            config = build(env, sys, code, declared).getConfigMapping(TwelvefoldConfig.class);
-        } catch (ConfigValidationException e) {
-            translate(e, values.badKeys(), known, problems);
-        }
         problems.addAll(keyProblems);
 
         if (!problems.isEmpty()) {
             throw new ConfigurationException(scrub(problems, secretValues(env, sys, code, known)));
         }
-        return new LoadedConfig(config, provider, transportProperties(provider, env, sys, code));
+        return new LoadedConfig(resolve(raw, declared), provider, transportProperties(provider, env, sys, code));
+    }
+
+    /**
+     * Reads every core key with its type, once the values are known to be valid. Like a MicroProfile
+     * {@code Optional} property, an empty string means "not set".
+     */
+    private static TwelvefoldConfig resolve(RawValues raw, Set<String> channels) {
+        Map<String, ChannelConfig> byName = new LinkedHashMap<>();
+        for (String channel : channels) {
+            String p = CoreKeys.channelPrefix(channel);
+            byName.put(channel, new ResolvedConfig.Channel(
+                    optional(raw.get(p + "destination")),
+                    optional(raw.get(p + "group")),
+                    integer(raw.get(p + "concurrency")),
+                    integer(raw.get(p + "max-in-flight")),
+                    integer(raw.get(p + "max-attempts")),
+                    new ResolvedConfig.Backoff(
+                            DurationConverter.parse(raw.get(p + "backoff.initial")),
+                            DurationConverter.parse(raw.get(p + "backoff.max")),
+                            number(raw.get(p + "backoff.multiplier")),
+                            number(raw.get(p + "backoff.jitter"))),
+                    optional(raw.get(p + "dead-letter-destination")),
+                    integer(raw.get(p + "max-payload-size")),
+                    DurationConverter.parse(raw.get(p + "processing-timeout"))));
+        }
+        return new ResolvedConfig(raw.get("twelvefold.transport"), raw.get("twelvefold.name"),
+                DurationConverter.parse(raw.get("twelvefold.shutdown-timeout")), Collections.unmodifiableMap(byName));
+    }
+
+    private static Optional<String> optional(String value) {
+        return value == null || value.isEmpty() ? Optional.empty() : Optional.of(value);
+    }
+
+    private static int integer(String value) {
+        return Integer.parseInt(value.strip());
+    }
+
+    private static double number(String value) {
+        return Double.parseDouble(value.strip());
+    }
+
+    /**
+     * Whether a name is a valid channel name: lowercase letters and digits in groups separated by
+     * single dashes ({@code jedi-commands}), so that it maps to an environment variable and back.
+     *
+     * @param name the name, never null
+     * @return true when valid
+     */
+    public static boolean isChannelName(String name) {
+        if (name.isEmpty() || name.charAt(0) == '-' || name.charAt(name.length() - 1) == '-') {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean valid = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                    || (c == '-' && name.charAt(i - 1) != '-');
+            if (!valid) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -132,52 +182,43 @@ public final class ConfigLoader {
      */
     public static List<Setting> settings(Set<String> channels, List<TransportProvider> providers) {
         List<Setting> settings = new ArrayList<>(CoreKeys.settings(new TreeSet<>(channels)));
-        List<TransportProvider> sorted = new ArrayList<>(providers);
-        sorted.sort((a, b) -> a.name().compareTo(b.name()));
-        for (TransportProvider p : sorted) {
-            for (ConfigKey key : p.configKeys()) {
-                settings.add(Setting.of(transportPrefix(p.name()), key));
+        Map<String, List<TransportProvider>> sorted = new TreeMap<>();
+        for (TransportProvider p : providers) {
+            List<TransportProvider> same = sorted.get(p.name());
+            if (same == null) {
+                same = new ArrayList<>(1);
+                sorted.put(p.name(), same);
             }
+            same.add(p);
         }
-        return List.copyOf(settings);
-    }
-
-    private static SmallRyeConfig build(Map<String, String> env, Map<String, String> sys, Map<String, String> code,
-            Set<String> channels) {
-        // An env var for a multi-word map key (jedi-commands) is only matched when another source
-        // names a key of that channel; register each declared channel's defaulted keys for that.
-        Map<String, String> channelDefaults = new HashMap<>();
-        for (String channel : channels) {
-            for (ConfigKey key : CoreKeys.CHANNEL) {
-                if (key.defaultValue() != null) {
-                    channelDefaults.put(CoreKeys.channelPrefix(channel) + key.name(), key.defaultValue());
+        for (List<TransportProvider> same : sorted.values()) {
+            for (TransportProvider p : same) {
+                for (ConfigKey key : p.configKeys()) {
+                    settings.add(Setting.of(transportPrefix(p.name()), key));
                 }
             }
         }
-        return new SmallRyeConfigBuilder()
-                .withMapping(TwelvefoldConfig.class)
-                // transport keys (twelvefold.kafka.*) are not in the mapping; UnknownKeys checks instead
-                .withValidateUnknown(false)
-                .withConverter(Duration.class, 1000, new DurationConverter())
-                .withSources(
-                        new PropertiesConfigSource(code, "Twelvefold overrides set in code", OVERRIDES_ORDINAL),
-                        new PropertiesConfigSource(sys, "system properties", SYSTEM_PROPERTIES_ORDINAL),
-                        new EnvConfigSource(env, ENVIRONMENT_ORDINAL),
-                        new PropertiesConfigSource(channelDefaults, "Twelvefold channel defaults",
-                                CHANNEL_DEFAULTS_ORDINAL))
-                .build();
+        return List.copyOf(settings);
     }
 
     private static TransportProvider chooseProvider(String name, List<TransportProvider> providers,
             List<String> problems) {
         Map<String, List<TransportProvider>> byName = new TreeMap<>();
         for (TransportProvider p : providers) {
-            byName.computeIfAbsent(p.name(), n -> new ArrayList<>()).add(p);
+            List<TransportProvider> same = byName.get(p.name());
+            if (same == null) {
+                same = new ArrayList<>(1);
+                byName.put(p.name(), same);
+            }
+            same.add(p);
         }
         for (Map.Entry<String, List<TransportProvider>> e : byName.entrySet()) {
             if (e.getValue().size() > 1) {
-                problems.add("Transport '" + e.getKey() + "' is provided by more than one module: "
-                        + e.getValue().stream().map(p -> p.getClass().getName()).collect(Collectors.toList())
+                List<String> classes = new ArrayList<>();
+                for (TransportProvider p : e.getValue()) {
+                    classes.add(p.getClass().getName());
+                }
+                problems.add("Transport '" + e.getKey() + "' is provided by more than one module: " + classes
                         + "; keep only one of them on the classpath");
             }
         }
@@ -190,26 +231,6 @@ public final class ConfigLoader {
                         ? "none; add a transport module such as twelvefold-transport-inmemory to the classpath"
                         : byName.keySet().toString()));
         return null;
-    }
-
-    /** Adds SmallRye's problems that validation has not already reported. */
-    private static void translate(ConfigValidationException e, Set<String> reported, KnownSettings known,
-            List<String> problems) {
-        for (int i = 0; i < e.getProblemCount(); i++) {
-            String message = e.getProblem(i).getMessage();
-            Matcher m = PROPERTY_IN_MESSAGE.matcher(message);
-            if (!m.find()) {
-                problems.add(message);
-                continue;
-            }
-            String key = m.group();
-            Setting setting = known.forKey(key);
-            // about an unknown key (an undeclared channel): UnknownKeys reports the key itself
-            if (setting == null || reported.contains(key)) {
-                continue;
-            }
-            problems.add(key + " (" + setting.envVar() + ") is invalid: " + message);
-        }
     }
 
     private static Map<String, String> transportProperties(TransportProvider provider, Map<String, String> env,
@@ -324,16 +345,19 @@ public final class ConfigLoader {
 
     private static Map<String, String> withoutNulls(Map<String, String> map) {
         Map<String, String> copy = new LinkedHashMap<>();
-        map.forEach((k, v) -> {
-            if (k != null && v != null) {
-                copy.put(k, v);
+        for (Map.Entry<String, String> e : map.entrySet()) {
+            if (e.getKey() != null && e.getValue() != null) {
+                copy.put(e.getKey(), e.getValue());
             }
-        });
+        }
         return copy;
     }
 
-    /** The raw value of a core key as SmallRye would see it, before conversion. */
-    private static final class RawValues {
+    /**
+     * The raw value of a core key before conversion: the value of the highest-ordinal MicroProfile
+     * config source that has the key, else the key's default.
+     */
+    private static final class RawValues implements java.util.function.Function<String, String> {
         private final List<ConfigSource> sources;
 
         RawValues(Map<String, String> env, Map<String, String> sys, Map<String, String> code) {
@@ -341,6 +365,11 @@ public final class ConfigLoader {
                     new PropertiesConfigSource(code, "overrides", OVERRIDES_ORDINAL),
                     new PropertiesConfigSource(sys, "system properties", SYSTEM_PROPERTIES_ORDINAL),
                     new EnvConfigSource(env, ENVIRONMENT_ORDINAL));
+        }
+
+        @Override
+        public String apply(String key) {
+            return get(key);
         }
 
         /** The value of the highest-priority source, else the key's default (null when none). */

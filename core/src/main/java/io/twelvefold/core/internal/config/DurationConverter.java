@@ -2,8 +2,6 @@ package io.twelvefold.core.internal.config;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.spi.Converter;
 
 /**
@@ -14,8 +12,6 @@ import org.eclipse.microprofile.config.spi.Converter;
 final class DurationConverter implements Converter<Duration> {
     private static final long serialVersionUID = 1L;
 
-    private static final Pattern SHORT = Pattern.compile("([-+]?[0-9]+)(ms|s|m|h|d)");
-
     @Override
     public Duration convert(String value) {
         // MicroProfile: a converter maps an empty value to null ("not set").
@@ -25,7 +21,7 @@ final class DurationConverter implements Converter<Duration> {
     /**
      * Parses a duration.
      *
-     * @throws IllegalArgumentException when the value is not a duration; SmallRye then names the
+     * @throws IllegalArgumentException when the value is not a duration; the caller names the
      *     property in its problem
      */
     static Duration parse(String value) {
@@ -34,15 +30,21 @@ final class DurationConverter implements Converter<Duration> {
             if (s.startsWith("P") || s.startsWith("p") || s.startsWith("-P") || s.startsWith("+P")) {
                 return Duration.parse(s);
             }
-            Matcher m = SHORT.matcher(s);
-            if (m.matches()) {
-                long amount = Long.parseLong(m.group(1));
-                switch (m.group(2)) {
+            // [-+]?[0-9]+(ms|s|m|h|d), read by hand: this runs on every start, a regex costs more
+            int digits = s.startsWith("-") || s.startsWith("+") ? 1 : 0;
+            int end = digits;
+            while (end < s.length() && s.charAt(end) >= '0' && s.charAt(end) <= '9') {
+                end++;
+            }
+            if (end > digits) {
+                long amount = Long.parseLong(s.substring(0, end));
+                switch (s.substring(end)) {
                     case "ms": return Duration.ofMillis(amount);
                     case "s": return Duration.ofSeconds(amount);
                     case "m": return Duration.ofMinutes(amount);
                     case "h": return Duration.ofHours(amount);
-                    default: return Duration.ofDays(amount);
+                    case "d": return Duration.ofDays(amount);
+                    default: break;
                 }
             }
         } catch (DateTimeParseException | ArithmeticException e) {

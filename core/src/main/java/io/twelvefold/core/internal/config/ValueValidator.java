@@ -8,14 +8,15 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Checks the values of the core keys before SmallRye maps them, so that every bad value gets one
- * line in house style (naming the key and the environment variable) whatever else is wrong.
- * Not thread-safe: one instance per load.
+ * Checks the values of the core keys before they are read with their types, so that every bad
+ * value gets one line in house style (naming the key and the environment variable) whatever else
+ * is wrong. Not thread-safe: one instance per load.
  */
 final class ValueValidator {
 
     private final Function<String, String> values;
     private final List<String> problems;
+    /** The keys that got a problem line: one line per key. */
     private final Set<String> badKeys = new LinkedHashSet<>();
 
     /**
@@ -26,11 +27,6 @@ final class ValueValidator {
     ValueValidator(Function<String, String> values, List<String> problems) {
         this.values = values;
         this.problems = problems;
-    }
-
-    /** The keys that got a problem line, so SmallRye's problems about them can be dropped. */
-    Set<String> badKeys() {
-        return badKeys;
     }
 
     void validate(Collection<String> channels) {

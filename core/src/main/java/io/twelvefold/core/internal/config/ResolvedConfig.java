@@ -1,0 +1,32 @@
+package io.twelvefold.core.internal.config;
+
+import io.twelvefold.core.config.ChannelConfig;
+import io.twelvefold.core.config.TwelvefoldConfig;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@link TwelvefoldConfig} as {@link ConfigLoader} reads it: plain values, filled by direct typed
+ * lookups once every value is known to be valid, instead of a {@code @ConfigMapping}
+ * implementation that SmallRye would generate at run time. Immutable and thread-safe.
+ *
+ * @param transport the transport's name
+ * @param name the application's name
+ * @param shutdownTimeout how long a graceful stop waits
+ * @param channels an unmodifiable map with an entry per declared channel
+ */
+record ResolvedConfig(String transport, String name, Duration shutdownTimeout, Map<String, ChannelConfig> channels)
+        implements TwelvefoldConfig {
+
+    /** {@link ChannelConfig} with its values. */
+    record Channel(Optional<String> destination, Optional<String> group, int concurrency, int maxInFlight,
+            int maxAttempts, BackoffConfig backoff, Optional<String> deadLetterDestination, int maxPayloadSize,
+            Duration processingTimeout) implements ChannelConfig {
+    }
+
+    /** {@link ChannelConfig.BackoffConfig} with its values. */
+    record Backoff(Duration initial, Duration max, double multiplier, double jitter)
+            implements ChannelConfig.BackoffConfig {
+    }
+}
