@@ -2,6 +2,7 @@ package io.twelvefold.core;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.twelvefold.core.internal.Engine;
+import io.twelvefold.core.internal.config.ConfigLoader;
 import io.twelvefold.core.spi.TransportProvider;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,7 +12,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
 /**
  * A twelve-factor event-processing process: processors and outputs declared in code, everything
@@ -92,6 +92,19 @@ public final class App implements AutoCloseable {
     }
 
     /**
+     * The registry the app's meters go to: the one given to {@link Builder#meterRegistry}, else one
+     * the app made (with {@code PORT} set, the one behind {@code /metrics}). The app builds its
+     * registry beside the start-up and registers its meters once ready, carrying over what they
+     * counted until then; so this may wait briefly right after {@link Builder#build()}, and a meter
+     * may appear a moment after {@link #start()} returns.
+     *
+     * @return the registry, never null
+     */
+    public MeterRegistry meterRegistry() {
+        return runtime.meterRegistry();
+    }
+
+    /**
      * Stops gracefully, in this order: readiness reports DOWN; every subscription stops fetching;
      * waits up to {@code twelvefold.shutdown-timeout} for the events in progress and acknowledges
      * those that completed; leaves the groups; flushes and closes the publishers and the transport;
@@ -116,8 +129,6 @@ public final class App implements AutoCloseable {
      * Builds an {@link App}. Not thread-safe.
      */
     public static final class Builder {
-        private static final Pattern CHANNEL_NAME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
-
         private final Map<String, Engine.ProcessorBinding<?>> processors = new LinkedHashMap<>();
         private final Set<String> outputs = new LinkedHashSet<>();
         private final List<Class<? extends Throwable>> nonRetryable = new ArrayList<>();
@@ -239,7 +250,8 @@ public final class App implements AutoCloseable {
         }
 
         /**
-         * Registers meters in this registry (default: a new simple registry).
+         * Registers meters in this registry (default: a new simple registry); see
+         * {@link App#meterRegistry()} for when they appear in it.
          *
          * @param registry the registry, never null
          * @return this builder
@@ -311,7 +323,7 @@ public final class App implements AutoCloseable {
 
         private static void checkChannel(String channel) {
             Objects.requireNonNull(channel, "channel");
-            if (!CHANNEL_NAME.matcher(channel).matches()) {
+            if (!ConfigLoader.isChannelName(channel)) {
                 throw new IllegalArgumentException("Channel name '" + channel
                         + "' is invalid; use lowercase letters, digits and single dashes, like 'jedi-commands'");
             }

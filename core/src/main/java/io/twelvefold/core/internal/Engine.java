@@ -14,6 +14,7 @@ import io.twelvefold.core.EventPublisher;
 import io.twelvefold.core.TransportException;
 import io.twelvefold.core.TwelvefoldException;
 import io.twelvefold.core.config.TwelvefoldConfig;
+import io.twelvefold.core.internal.codec.JsonCodec;
 import io.twelvefold.core.internal.config.ConfigLoader;
 import io.twelvefold.core.internal.config.LoadedConfig;
 import io.twelvefold.core.internal.config.Manifest;
@@ -85,8 +86,8 @@ public final class Engine {
     private final TwelvefoldConfig config;
     private final TransportProvider provider;
     private final Map<String, String> transportProperties;
-    private final MeterRegistry registry;
-    private final PrometheusMeterRegistry prometheus;
+    /** Built on another thread: nothing on the way to READY waits for Micrometer. */
+    private final CompletableFuture<Meters> meters;
     private final int httpPort;
     private volatile AdminServer admin;
     private final Map<String, ChannelSettings> settings = new LinkedHashMap<>();
@@ -101,17 +102,17 @@ public final class Engine {
     private final List<Dispatcher<?>> dispatchers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<ExecutorService> workerPools = new ArrayList<>();
     private final List<Publisher> deadLetterPublishers = new ArrayList<>();
+    private final List<ChannelMetrics> channelMetrics = new ArrayList<>();
     private volatile EventPublisher publisher;
     private Codec codec;
 
-    private Engine(Declaration d, LoadedConfig loaded, int httpPort, Meters meters) {
+    private Engine(Declaration d, LoadedConfig loaded, int httpPort, CompletableFuture<Meters> meters) {
         this.declaration = d;
         this.config = loaded.config();
         this.provider = loaded.provider();
         this.transportProperties = loaded.transportProperties();
         this.httpPort = httpPort;
-        this.registry = meters.registry();
-        this.prometheus = meters.prometheus();
+        this.meters = meters;
         for (String channel : channels(d)) {
             settings.put(channel, ChannelSettings.of(channel, config.channels().get(channel), config.name()));
         }
@@ -142,10 +143,6 @@ public final class Engine {
      * @throws ConfigurationException listing every problem
      */
     public static Engine create(Declaration d) {
-        // Start-up: load Jackson on another core while SmallRye Config loads on this one.
-        if (d.codec() == null) {
-            daemon("twelvefold-warm-up-json").newThread(() -> Codec.json().encode(Map.of("warm", "up"))).start();
-        }
         List<TransportProvider> providers = d.transportProvider() != null ? List.of(d.transportProvider())
                 : discoverProviders();
         String portValue = d.environment().get("PORT");
@@ -162,16 +159,12 @@ public final class Engine {
                         + "'; unset it to turn the HTTP endpoint off";
             }
         }
-        // Start-up: Micrometer loads on another core while SmallRye Config loads on this one.
-        int meterPort = portProblem == null ? port : -1;
+        // Start-up: the meter registry is built on another core while the configuration loads on
+        // this one, and the meters are registered after READY (Micrometer's first registry costs
+        // about 100 ms of CPU).
         CompletableFuture<Meters> meters = new CompletableFuture<>();
-        daemon("twelvefold-warm-up-meters").newThread(() -> {
-            try {
-                meters.complete(Meters.create(meterPort, d.meterRegistry()));
-            } catch (Throwable t) {
-                meters.completeExceptionally(t);
-            }
-        }).start();
+        DaemonThreads.start("twelvefold-meters", new BuildMeters(meters, portProblem == null ? port : -1,
+                d.meterRegistry()));
         LoadedConfig loaded;
         try {
             loaded = ConfigLoader.load(d.environment(), d.config(), channels(d), providers);
@@ -186,12 +179,36 @@ public final class Engine {
         if (portProblem != null) {
             throw new ConfigurationException(portProblem);
         }
-        return new Engine(d, loaded, port, meters.join());
+        return new Engine(d, loaded, port, meters);
+    }
+
+    /** Builds the registries for {@link #meters}. */
+    private static final class BuildMeters implements Runnable {
+        private final CompletableFuture<Meters> result;
+        private final int httpPort;
+        private final MeterRegistry user;
+
+        BuildMeters(CompletableFuture<Meters> result, int httpPort, MeterRegistry user) {
+            this.result = result;
+            this.httpPort = httpPort;
+            this.user = user;
+        }
+
+        @Override
+        public void run() {
+            try {
+                result.complete(Meters.create(httpPort, user));
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        }
     }
 
     private static Set<String> channels(Declaration d) {
         Set<String> channels = new LinkedHashSet<>();
-        d.processors().forEach(p -> channels.add(p.channel()));
+        for (ProcessorBinding<?> p : d.processors()) {
+            channels.add(p.channel());
+        }
         channels.addAll(d.outputs());
         return channels;
     }
@@ -231,8 +248,8 @@ public final class Engine {
         }
         // SIGTERM and SIGINT start a graceful stop and the process then exits 0 (design.md section 4);
         // the shutdown hook covers every other way the JVM can go down.
-        java.lang.Runtime.getRuntime().addShutdownHook(new Thread(app::close, "twelvefold-shutdown-hook"));
-        Signals.onTermination(() -> new Thread(app::close, "twelvefold-shutdown").start());
+        java.lang.Runtime.getRuntime().addShutdownHook(new Thread(new Stop(app, false), "twelvefold-shutdown-hook"));
+        Signals.onTermination(new Stop(app, true));
         try {
             app.start();
         } catch (TransportException e) {
@@ -248,6 +265,26 @@ public final class Engine {
         System.exit(0);
     }
 
+    /** Closes the app, here or on a new thread (a signal handler must return at once). */
+    private static final class Stop implements Runnable {
+        private final App app;
+        private final boolean onNewThread;
+
+        Stop(App app, boolean onNewThread) {
+            this.app = app;
+            this.onNewThread = onNewThread;
+        }
+
+        @Override
+        public void run() {
+            if (onNewThread) {
+                new Thread(new Stop(app, false), "twelvefold-shutdown").start();
+            } else {
+                app.close();
+            }
+        }
+    }
+
     /**
      * Connects, subscribes, runs the start hooks and turns ready. Idempotent.
      *
@@ -261,33 +298,115 @@ public final class Engine {
             started = true;
             long t0 = System.nanoTime();
             if (httpPort >= 0) {
-                admin = AdminServer.start(httpPort, new Health(), prometheus);
+                admin = AdminServer.start(httpPort, new Health(), new Scraped(meters));
                 LOG.info("HTTP endpoint on port {}: /health/live, /health/ready, /health/started, /metrics", admin.port());
             }
-            transport = provider.create(new Context(transportProperties, registry));
+            transport = provider.create(new Context(transportProperties, meters));
             Map<String, String> outputDestinations = new LinkedHashMap<>();
             for (String out : declaration.outputs()) {
                 outputDestinations.put(out, settings.get(out).destination());
             }
             String source = "/" + config.name();
             codec = declaration.codec() != null ? declaration.codec() : Codec.json();
-            outputs = new Outputs(transport, outputDestinations, codec, source, registry,
-                    provider.name());
+            outputs = new Outputs(transport, outputDestinations, codec, source);
             publisher = new DefaultPublisher(outputs);
-            timer = new ScheduledThreadPoolExecutor(1, daemon("twelvefold-retry"));
+            timer = new ScheduledThreadPoolExecutor(1, new DaemonThreads("twelvefold-retry"));
             timer.setRemoveOnCancelPolicy(true);
-            Class<?>[] fatal = declaration.nonRetryable().toArray(new Class<?>[0]);
+            NonRetryable fatal = new NonRetryable(declaration.nonRetryable().toArray(new Class<?>[0]));
+            List<String> subscribed = new ArrayList<>();
             for (ProcessorBinding<?> binding : declaration.processors()) {
                 subscribe(binding, fatal);
+                subscribed.add(binding.channel());
             }
             for (Consumer<App> hook : declaration.startHooks()) {
                 hook.accept(app);
             }
             state = App.State.READY;
             LOG.info("Twelvefold '{}' ready on transport '{}' in {} ms: processors {}, outputs {}", config.name(),
-                    provider.name(), (System.nanoTime() - t0) / 1_000_000,
-                    declaration.processors().stream().map(ProcessorBinding::channel).toList(), declaration.outputs());
+                    provider.name(), (System.nanoTime() - t0) / 1_000_000, subscribed, declaration.outputs());
+            DaemonThreads.start("twelvefold-after-ready", new AfterReady(declaration.codec() == null));
         }
+    }
+
+    /**
+     * What is done once READY, beside the first events: registering the meters (their counts start
+     * at the first event all the same), then loading Jackson, whose first mapper costs about 200 ms
+     * (a JSON event that comes sooner waits for it).
+     */
+    private final class AfterReady implements Runnable {
+        private final boolean warmUpJson;
+
+        AfterReady(boolean warmUpJson) {
+            this.warmUpJson = warmUpJson;
+        }
+
+        @Override
+        public void run() {
+            try {
+                MeterRegistry registry = meters.join().registry();
+                outputs.bind(registry, provider.name());
+                for (ChannelMetrics m : channelMetrics) {
+                    m.bind(registry);
+                }
+            } catch (RuntimeException e) {
+                LOG.error("Meters cannot be registered: {}", e.toString(), e);
+            }
+            if (warmUpJson) {
+                JsonCodec.warmUp();
+            }
+        }
+    }
+
+    /** The Prometheus registry {@code /metrics} scrapes, waiting for it if it is still being built. */
+    private static final class Scraped implements Supplier<PrometheusMeterRegistry> {
+        private final CompletableFuture<Meters> meters;
+
+        Scraped(CompletableFuture<Meters> meters) {
+            this.meters = meters;
+        }
+
+        @Override
+        public PrometheusMeterRegistry get() {
+            return meters.join().prometheus();
+        }
+    }
+
+    /** Whether a processor's exception is one of the declared non-retryable types. */
+    private static final class NonRetryable implements java.util.function.Predicate<Throwable> {
+        private final Class<?>[] types;
+
+        NonRetryable(Class<?>[] types) {
+            this.types = types;
+        }
+
+        @Override
+        public boolean test(Throwable e) {
+            for (Class<?> c : types) {
+                if (c.isInstance(e)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** Makes each dispatcher's meters; {@link AfterReady} registers them. */
+    private final class UnboundMetrics implements Dispatcher.ChannelMetricsFactory {
+        @Override
+        public ChannelMetrics create(ChannelSettings s, Supplier<Number> inFlight) {
+            ChannelMetrics m = new ChannelMetrics(provider.name(), s, inFlight);
+            channelMetrics.add(m);
+            return m;
+        }
+    }
+
+    /**
+     * The meter registry (the user's, or one the engine made), waiting for it if it is still being built.
+     *
+     * @return the registry, never null
+     */
+    public MeterRegistry meterRegistry() {
+        return meters.join().registry();
     }
 
     /** @return the lifecycle state */
@@ -349,22 +468,15 @@ public final class Engine {
         }
     }
 
-    private <T> void subscribe(ProcessorBinding<T> binding, Class<?>[] fatal) {
+    private <T> void subscribe(ProcessorBinding<T> binding, NonRetryable fatal) {
         ChannelSettings s = settings.get(binding.channel());
         ExecutorService pool = new ThreadPoolExecutor(s.concurrency(), s.concurrency(), 0, TimeUnit.MILLISECONDS,
-                new LinkedBlockingQueue<>(), daemon("twelvefold-" + s.channel()));
+                new LinkedBlockingQueue<>(), new DaemonThreads("twelvefold-" + s.channel()));
         workerPools.add(pool);
         Publisher dlq = transport.publisher(s.deadLetterDestination());
         deadLetterPublishers.add(dlq);
         Dispatcher<T> dispatcher = new Dispatcher<>(s, binding.type(), binding.processor(), codec,
-                outputs, dlq, e -> {
-                    for (Class<?> c : fatal) {
-                        if (c.isInstance(e)) {
-                            return true;
-                        }
-                    }
-                    return false;
-                }, pool, timer, (cs, inFlight) -> new ChannelMetrics(registry, provider.name(), cs, inFlight));
+                outputs, dlq, fatal, pool, timer, new UnboundMetrics());
         dispatchers.add(dispatcher);
         dispatcher.bind(transport.subscribe(new SubscriptionRequest(s.destination(), s.group(), s.maxInFlight()),
                 dispatcher));
@@ -459,16 +571,46 @@ public final class Engine {
         terminated.await();
     }
 
-    private static ThreadFactory daemon(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+    /** Daemon threads named {@code <prefix>-<n>}. */
+    private static final class DaemonThreads implements ThreadFactory {
+        private final String prefix;
+        private final AtomicInteger count = new AtomicInteger();
+
+        DaemonThreads(String prefix) {
+            this.prefix = prefix;
+        }
+
+        static void start(String prefix, Runnable task) {
+            new DaemonThreads(prefix).newThread(task).start();
+        }
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(r, prefix + "-" + count.incrementAndGet());
             t.setDaemon(true);
             return t;
-        };
+        }
     }
 
-    private record Context(Map<String, String> properties, MeterRegistry meterRegistry) implements TransportContext {
+    /** What a transport gets; the meter registry may still be being built when it asks for it. */
+    private static final class Context implements TransportContext {
+        private final Map<String, String> properties;
+        private final CompletableFuture<Meters> meters;
+
+        Context(Map<String, String> properties, CompletableFuture<Meters> meters) {
+            this.properties = properties;
+            this.meters = meters;
+        }
+
+        @Override
+        public Map<String, String> properties() {
+            return properties;
+        }
+
+        @Override
+        public MeterRegistry meterRegistry() {
+            return meters.join().registry();
+        }
     }
 
     private static final class DefaultPublisher implements EventPublisher {

@@ -14,24 +14,48 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
-/** The publishers of the declared output channels. Thread-safe after construction. */
+/**
+ * The publishers of the declared output channels. Thread-safe after construction; the
+ * {@code messaging.client.sent.messages} counters may be registered later ({@link #bind}), counting
+ * from the start.
+ */
 final class Outputs {
     private final Map<String, Output> outputs = new HashMap<>();
     private final Codec codec;
     private final String source;
 
-    private record Output(Publisher publisher, Counter sent) {
+    private record Output(String destination, Publisher publisher, LateCounter sent) {
     }
 
+    /** Outputs whose counters are registered at once in {@code registry}. */
     Outputs(Transport transport, Map<String, String> destinationsByChannel, Codec codec, String source,
             MeterRegistry registry, String transportName) {
+        this(transport, destinationsByChannel, codec, source);
+        bind(registry, transportName);
+    }
+
+    /** Outputs whose counters are registered by {@link #bind}. */
+    Outputs(Transport transport, Map<String, String> destinationsByChannel, Codec codec, String source) {
         this.codec = codec;
         this.source = source;
-        destinationsByChannel.forEach((channel, destination) -> outputs.put(channel, new Output(
-                transport.publisher(destination),
-                Counter.builder("messaging.client.sent.messages").description("Messages confirmed by the broker")
-                        .tag("channel", channel).tag("destination", destination).tag("transport", transportName)
-                        .register(registry))));
+        for (Map.Entry<String, String> e : destinationsByChannel.entrySet()) {
+            outputs.put(e.getKey(), new Output(e.getValue(), transport.publisher(e.getValue()), new LateCounter()));
+        }
+    }
+
+    /**
+     * Registers the counters and hands over what they counted so far. Call once.
+     *
+     * @param registry the registry
+     * @param transportName the {@code transport} tag
+     */
+    void bind(MeterRegistry registry, String transportName) {
+        for (Map.Entry<String, Output> e : outputs.entrySet()) {
+            e.getValue().sent.bind(Counter.builder("messaging.client.sent.messages")
+                    .description("Messages confirmed by the broker").tag("channel", e.getKey())
+                    .tag("destination", e.getValue().destination).tag("transport", transportName)
+                    .register(registry));
+        }
     }
 
     <U> Event<U> newEvent(U payload, String key) {

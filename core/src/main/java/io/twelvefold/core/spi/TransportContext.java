@@ -17,6 +17,12 @@ public interface TransportContext {
      */
     Map<String, String> properties();
 
-    /** @return the registry for the transport's own meters, never null */
+    /**
+     * The registry for the transport's own meters. The runtime builds it beside the start-up, so the
+     * first call may wait for it (about 100 ms at most); a transport that registers no meter need not
+     * call this.
+     *
+     * @return the registry, never null
+     */
     MeterRegistry meterRegistry();
 }

@@ -9,17 +9,43 @@ import java.util.Objects;
 
 /** JSON with Jackson; {@code byte[]} passes through. */
 public final class JsonCodec implements Codec {
-    /** The shared default instance. */
-    // No findAndRegisterModules(): scanning the class path costs start-up time on every launch;
-    // pass Codec.json(mapper) with the modules you need instead.
-    public static final JsonCodec DEFAULT = new JsonCodec(new ObjectMapper()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES));
+    /**
+     * The shared default instance. Its object mapper is made on first use, not when the class
+     * loads: Jackson's first {@code ObjectMapper} costs about 200 ms, which must not delay
+     * readiness (see {@link #warmUp()}).
+     */
+    public static final JsonCodec DEFAULT = new JsonCodec();
 
-    private final ObjectMapper mapper;
+    private final ObjectMapper mapper; // null: the default mapper, from DefaultMapper
 
     /** @param mapper the mapper to use, never null */
     public JsonCodec(ObjectMapper mapper) {
         this.mapper = Objects.requireNonNull(mapper, "mapper");
+    }
+
+    private JsonCodec() {
+        this.mapper = null;
+    }
+
+    /** The default mapper, built when this class initialises (the JVM makes that thread-safe). */
+    private static final class DefaultMapper {
+        // No findAndRegisterModules(): scanning the class path costs start-up time on every launch;
+        // pass Codec.json(mapper) with the modules you need instead.
+        static final ObjectMapper INSTANCE = new ObjectMapper()
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    }
+
+    private ObjectMapper mapper() {
+        ObjectMapper m = mapper;
+        return m != null ? m : DefaultMapper.INSTANCE;
+    }
+
+    /**
+     * Builds the default mapper and its serializers for a small object, so that the first event
+     * does not pay for loading Jackson. Meant for a background thread once the app is ready.
+     */
+    public static void warmUp() {
+        DEFAULT.decode(DEFAULT.encode(java.util.Map.of("warm", "up")), java.util.Map.class);
     }
 
     @Override
@@ -33,7 +59,7 @@ public final class JsonCodec implements Codec {
             return (byte[]) payload;
         }
         try {
-            return mapper.writeValueAsBytes(payload);
+            return mapper().writeValueAsBytes(payload);
         } catch (IOException e) {
             throw new ProcessingException("Payload of type '" + payload.getClass().getName()
                     + "' cannot be encoded as JSON: " + firstLine(e.getMessage()), e, false);
@@ -47,7 +73,7 @@ public final class JsonCodec implements Codec {
             return (T) bytes;
         }
         try {
-            return mapper.readValue(bytes, type);
+            return mapper().readValue(bytes, type);
         } catch (IOException e) {
             throw new ProcessingException("Payload cannot be decoded as JSON into '" + type.getName()
                     + "': " + firstLine(e.getMessage()), e, false);

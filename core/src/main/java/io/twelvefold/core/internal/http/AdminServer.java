@@ -18,6 +18,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,12 +50,12 @@ public final class AdminServer implements AutoCloseable {
     private final HttpServer server;
     private final ThreadPoolExecutor executor;
     private final HealthModel health;
-    private final PrometheusMeterRegistry registry;
+    private final Supplier<PrometheusMeterRegistry> registry;
     private final int port;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private AdminServer(HttpServer server, ThreadPoolExecutor executor, HealthModel health,
-            PrometheusMeterRegistry registry) {
+            Supplier<PrometheusMeterRegistry> registry) {
         this.server = server;
         this.executor = executor;
         this.health = health;
@@ -72,6 +73,21 @@ public final class AdminServer implements AutoCloseable {
      * @throws TwelvefoldException when the port is out of range, already in use or cannot be bound
      */
     public static AdminServer start(int port, HealthModel health, PrometheusMeterRegistry registry) {
+        Objects.requireNonNull(registry, "registry");
+        return start(port, health, new Fixed(registry));
+    }
+
+    /**
+     * Like {@link #start(int, HealthModel, PrometheusMeterRegistry)} with a registry that may still be
+     * being built: the health probes answer at once, {@code /metrics} waits for the registry.
+     *
+     * @param port the port, from {@code PORT}; 0 binds an ephemeral port (tests)
+     * @param health the runtime's health, never null
+     * @param registry gives the registry scraped by {@code /metrics} (never null), and may block until it is built
+     * @return the running server, bound when this method returns
+     * @throws TwelvefoldException when the port is out of range, already in use or cannot be bound
+     */
+    public static AdminServer start(int port, HealthModel health, Supplier<PrometheusMeterRegistry> registry) {
         Objects.requireNonNull(health, "health");
         Objects.requireNonNull(registry, "registry");
         if (port < 0 || port > 65535) {
@@ -107,6 +123,20 @@ public final class AdminServer implements AutoCloseable {
         }
         LOG.debug("HTTP endpoint listening on port {}", admin.port);
         return admin;
+    }
+
+    /** A registry that is already built. */
+    private static final class Fixed implements Supplier<PrometheusMeterRegistry> {
+        private final PrometheusMeterRegistry registry;
+
+        Fixed(PrometheusMeterRegistry registry) {
+            this.registry = registry;
+        }
+
+        @Override
+        public PrometheusMeterRegistry get() {
+            return registry;
+        }
     }
 
     private static ThreadPoolExecutor executor() {
@@ -195,7 +225,7 @@ public final class AdminServer implements AutoCloseable {
         String type = accept != null && accept.contains("application/openmetrics-text")
                 ? OPENMETRICS_TEXT : PROMETHEUS_TEXT;
         ByteArrayOutputStream body = new ByteArrayOutputStream(8192);
-        registry.scrape(body, type);
+        registry.get().scrape(body, type);
         respond(exchange, head, 200, type, body.toByteArray());
     }
 
