@@ -324,7 +324,7 @@ public final class Engine {
             state = App.State.READY;
             LOG.info("Twelvefold '{}' ready on transport '{}' in {} ms: processors {}, outputs {}", config.name(),
                     provider.name(), (System.nanoTime() - t0) / 1_000_000, subscribed, declaration.outputs());
-            DaemonThreads.start("twelvefold-after-ready", new AfterReady(declaration.codec() == null));
+            DaemonThreads.start("twelvefold-after-ready", new AfterReady(codec == JsonCodec.DEFAULT));
         }
     }
 
