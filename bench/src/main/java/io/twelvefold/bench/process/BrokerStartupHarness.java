@@ -18,6 +18,7 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -224,6 +225,8 @@ public final class BrokerStartupHarness {
             }
             long exited = System.nanoTime();
             reader.join(5_000);
+            Files.writeString(log, String.format("+%8.1f ms  [harness] SIGTERM sent%n+%8.1f ms  [harness] exited with %d%n",
+                    (term - t0) / 1e6, (exited - t0) / 1e6, p.exitValue()), StandardOpenOption.APPEND);
             return new Run((first - t0) / 1e6, (exited - term) / 1e6, p.exitValue(), scenario.extraOutputs(),
                     scenario.requeued(), Map.copyOf(seen));
         } finally {
