@@ -15,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Start-up and shutdown of a real process, median of N runs: JVM launch to {@code ready}, resident
  * memory once ready, and SIGTERM to exit of an idle process, for the quickstart on the in-memory
- * transport and for {@link IdleBaseline} (a JVM that does nothing) in the same run.
+ * transport and for {@link IdleBaseline} (a JVM that does nothing) in the same run, with the range
+ * of launch to ready and the load averages before and after (start-up is CPU-bound, and our build
+ * machines share 2 cores: the idle JVM's own launch time shows how busy the machine was).
  *
  * <pre>java -cp bench/target/benchmarks.jar io.twelvefold.bench.startup.StartupHarness examples/quickstart/target/quickstart.jar 10</pre>
  */
@@ -43,6 +45,7 @@ public final class StartupHarness {
         List<String> quickstart = List.of(java, "-Xmx64m", "-jar", jar.toString());
         List<String> baseline = List.of(java, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
                 IdleBaseline.class.getName());
+        String loadBefore = loadAverage();
         // one warm-up each (page cache, CDS archive mapping)
         measure(quickstart, " ready on transport ");
         measure(baseline, "ready");
@@ -52,20 +55,28 @@ public final class StartupHarness {
             tf.add(measure(quickstart, " ready on transport "));
             base.add(measure(baseline, "ready"));
         }
-        System.out.printf("runs: %d, java %s, %d cores, -Xmx64m%n", runs, System.getProperty("java.version"),
-                Runtime.getRuntime().availableProcessors());
-        System.out.println("| process | launch to ready (ms) | SIGTERM to exit (ms) | RSS when ready (MB) | exit status |");
-        System.out.println("|---|---|---|---|---|");
+        System.out.printf("runs: %d, java %s, %d cores, -Xmx64m, load average before %s, after %s%n", runs,
+                System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), loadBefore,
+                loadAverage());
+        System.out.println("| process | launch to ready (ms) | min–max | SIGTERM to exit (ms) | RSS when ready (MB) "
+                + "| exit status |");
+        System.out.println("|---|---|---|---|---|---|");
         row("quickstart (in-memory)", tf);
         row("baseline: idle JVM", base);
-        System.out.printf("| ratio quickstart / baseline | %.2f | %.2f | %.2f | |%n",
+        System.out.printf("| ratio quickstart / baseline | %.2f | | %.2f | %.2f | |%n",
                 median(tf, Run::readyMillis) / median(base, Run::readyMillis),
                 median(tf, Run::exitMillis) / median(base, Run::exitMillis),
                 median(tf, r -> r.rssKb) / median(base, r -> r.rssKb));
     }
 
     private static void row(String name, List<Run> runs) {
-        System.out.printf("| %s | %.0f | %.0f | %.1f | %s |%n", name, median(runs, Run::readyMillis),
+        double min = Double.MAX_VALUE;
+        double max = 0;
+        for (Run r : runs) {
+            min = Math.min(min, r.readyMillis);
+            max = Math.max(max, r.readyMillis);
+        }
+        System.out.printf("| %s | %.0f | %.0f–%.0f | %.0f | %.1f | %s |%n", name, median(runs, Run::readyMillis), min, max,
                 median(runs, Run::exitMillis), median(runs, r -> r.rssKb) / 1024.0,
                 runs.stream().map(r -> Integer.toString(r.exitCode)).distinct().toList());
     }
@@ -115,6 +126,16 @@ public final class StartupHarness {
         }
         long exited = System.nanoTime();
         return new Run((readyAt - t0) / 1e6, (exited - term) / 1e6, rss, p.exitValue());
+    }
+
+    /** The 1, 5 and 15 minute load averages: start-up on a shared 2-core machine depends on them. */
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private static long rssKb(long pid) throws IOException {
