@@ -11,13 +11,13 @@ import com.rabbitmq.client.ShutdownSignalException;
 import io.twelvefold.core.spi.MessageHandler;
 import io.twelvefold.core.spi.Subscription;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -36,8 +36,13 @@ import org.slf4j.LoggerFactory;
  * <p><b>Acknowledgements.</b> {@link RabbitMqMessage#ack()} queues the delivery tag; the first
  * acknowledging thread flushes inline while the others leave their tags to it. A flush
  * acknowledges the longest run of completed tags from the oldest unacknowledged one with a single
- * {@code basic.ack multiple=true}, and the completions after a gap one by one (so a message
- * waiting for a retry never holds back the prefetch window).
+ * {@code basic.ack multiple=true}. Completions after a gap (an older message still being processed,
+ * which is the rule with concurrent keys) wait for the gap to close, so that one multiple-ack
+ * covers them too: each {@code basic.ack} costs the broker work, and acknowledging them one by one
+ * made the broker, not the processor, the bottleneck. They are acknowledged one by one as soon as a
+ * quarter of the prefetch window waits that way, or a flush finds the oldest of them waiting for
+ * more than {@value #GAP_ACK_DELAY_MS} ms, so a message waiting for a long retry never holds the
+ * window; and all of them on close.
  *
  * <p><b>Redelivery guard.</b> A delivery whose count exceeds {@code max-deliveries} is rejected
  * without requeue, so the broker dead-letters it to {@code <destination>.dlq}: a message that
@@ -50,10 +55,14 @@ import org.slf4j.LoggerFactory;
 final class RabbitMqSubscription implements Subscription {
     private static final Logger LOG = LoggerFactory.getLogger(RabbitMqSubscription.class);
     private static final String DELIVERY_COUNT = "x-delivery-count";
+    /** How long a completion after a gap may wait for the gap to close before it is acknowledged alone. */
+    static final long GAP_ACK_DELAY_MS = 200;
 
     private final RabbitMqTransport transport;
     private final RabbitMqTopology.Group group;
     private final Channel channel;
+    /** Completions after a gap acknowledged one by one from this many on. */
+    private final int gapAckThreshold;
     private final MessageHandler handler;
     private final Executor executor;
     private final int maxDeliveries;
@@ -69,6 +78,10 @@ final class RabbitMqSubscription implements Subscription {
     private final NavigableMap<Long, Boolean> outstanding = new TreeMap<>();
     private final ConcurrentLinkedQueue<RabbitMqMessage> completions = new ConcurrentLinkedQueue<>();
     private final AtomicInteger flushers = new AtomicInteger();
+    /** Completed tags waiting behind an older unacknowledged one; guarded by ackLock. */
+    private int completedAfterGap;
+    /** When the oldest of them completed ({@link System#nanoTime()}); guarded by ackLock. */
+    private long gapSince;
 
     private volatile int generation;
     private volatile boolean paused;
@@ -76,13 +89,14 @@ final class RabbitMqSubscription implements Subscription {
     private volatile boolean cancelledByBroker;
     private volatile String consumerTag;
 
-    RabbitMqSubscription(RabbitMqTransport transport, RabbitMqTopology.Group group, Channel channel,
+    RabbitMqSubscription(RabbitMqTransport transport, RabbitMqTopology.Group group, Channel channel, int prefetch,
             MessageHandler handler, Executor executor, int maxDeliveries, Map<String, Integer> redeliveries,
             RabbitMqMeters meters) {
         this.meters = meters;
         this.transport = transport;
         this.group = group;
         this.channel = channel;
+        this.gapAckThreshold = Math.max(1, prefetch / 4);
         this.handler = handler;
         this.executor = executor;
         this.maxDeliveries = maxDeliveries;
@@ -141,9 +155,10 @@ final class RabbitMqSubscription implements Subscription {
             }
         }
         // the acknowledgements made before close() count; those after it are ignored
-        flush();
+        flush(true);
         synchronized (ackLock) {
             outstanding.clear();
+            completedAfterGap = 0;
             generation++;
         }
         inbox.clear();
@@ -174,33 +189,49 @@ final class RabbitMqSubscription implements Subscription {
         }
         int missed = 1;
         do {
-            flush();
+            flush(false);
             missed = flushers.addAndGet(-missed);
         } while (missed != 0);
     }
 
-    private void flush() {
+    /** @param all also acknowledge every completion after a gap (on close) */
+    private void flush(boolean all) {
         synchronized (ackLock) {
-            List<Long> completed = new ArrayList<>();
             RabbitMqMessage m;
             while ((m = completions.poll()) != null) {
-                if (m.generation() == generation && outstanding.replace(m.offset(), Boolean.TRUE) != null) {
-                    completed.add(m.offset());
+                if (m.generation() == generation && outstanding.replace(m.offset(), Boolean.TRUE) == Boolean.FALSE) {
+                    if (completedAfterGap++ == 0) {
+                        gapSince = System.nanoTime();
+                    }
                 }
             }
             long highest = -1;
             while (!outstanding.isEmpty() && outstanding.firstEntry().getValue()) {
                 highest = outstanding.pollFirstEntry().getKey();
+                completedAfterGap--;
             }
+            if (completedAfterGap == 0) {
+                gapSince = 0;
+            }
+            boolean alone = completedAfterGap > 0 && (all || completedAfterGap >= gapAckThreshold
+                    || System.nanoTime() - gapSince > TimeUnit.MILLISECONDS.toNanos(GAP_ACK_DELAY_MS));
             try {
                 if (highest > 0) {
                     channel.basicAck(highest, true);
                 }
-                // completions after a gap: one by one, so that the window never fills with completed work
-                for (Long tag : completed) {
-                    if (outstanding.remove(tag) != null) {
-                        channel.basicAck(tag, false);
+                if (alone) {
+                    // so that the window never fills with completed work behind a slow message
+                    for (Iterator<Map.Entry<Long, Boolean>> it = outstanding.entrySet().iterator(); it.hasNext();) {
+                        Map.Entry<Long, Boolean> e = it.next();
+                        if (e.getValue()) {
+                            // the key first: removing a TreeMap entry may move its successor into it
+                            long tag = e.getKey();
+                            it.remove();
+                            channel.basicAck(tag, false);
+                        }
                     }
+                    completedAfterGap = 0;
+                    gapSince = 0;
                 }
             } catch (IOException | ShutdownSignalException e) {
                 // the channel is gone: the broker redelivers what was not acknowledged
@@ -216,6 +247,8 @@ final class RabbitMqSubscription implements Subscription {
                         group.queue(), outstanding.size());
             }
             outstanding.clear();
+            completedAfterGap = 0;
+            gapSince = 0;
             generation++;
         }
     }

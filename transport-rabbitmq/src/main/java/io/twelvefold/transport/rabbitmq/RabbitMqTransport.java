@@ -98,8 +98,9 @@ final class RabbitMqTransport implements Transport {
             if (channel == null) {
                 throw new TransportException("RabbitMQ refused a new channel: the channel limit of the connection is reached");
             }
-            channel.basicQos(config.prefetch() != null ? config.prefetch() : request.prefetch());
-            RabbitMqSubscription subscription = new RabbitMqSubscription(this, group, channel, handler, executor,
+            int prefetch = config.prefetch() != null ? config.prefetch() : request.prefetch();
+            channel.basicQos(prefetch);
+            RabbitMqSubscription subscription = new RabbitMqSubscription(this, group, channel, prefetch, handler, executor,
                     config.maxDeliveries(), redeliveries, meters);
             subscriptions.add(subscription);
             subscription.start();

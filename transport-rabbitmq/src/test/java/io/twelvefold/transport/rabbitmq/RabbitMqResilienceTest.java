@@ -23,6 +23,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -183,6 +184,55 @@ class RabbitMqResilienceTest extends TransportConformanceKit {
                             .as(RabbitMqMeters.REJECTED).isEqualTo(1);
                 }
             }
+        }
+    }
+
+    @Test
+    @DisplayName("Completions after a gap wait for it (one multiple-ack later) until a quarter of the prefetch does, then go one by one; each message is acknowledged exactly once")
+    void outOfOrderAcknowledgements() throws Exception {
+        String destination = uniqueName("gaps");
+        String group = uniqueName("group");
+        int prefetch = 16;
+        // a handler that keeps the messages unacknowledged: the test acknowledges them itself
+        List<IncomingMessage> first = new CopyOnWriteArrayList<>();
+        SubscriptionRequest request = new SubscriptionRequest(destination, group, prefetch);
+        Subscription subscription = rawTransport().subscribe(request, first::add);
+        try (Publisher publisher = rawTransport().publisher(destination)) {
+            for (int i = 0; i < 40; i++) {
+                publisher.send(new OutgoingMessage("k" + i, attributes(uniqueName("id")), Map.of(),
+                        json(new Order("k" + i, i, "gap")))).get(timeout().toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+        await("the prefetch window").until(() -> first.size() == prefetch);
+        // the oldest stays unacknowledged (a gap); three completions behind it (under prefetch / 4) wait
+        for (int i = 3; i >= 1; i--) {
+            first.get(i).ack();
+        }
+        await("nothing more while the completions wait for the gap").during(Duration.ofMillis(300))
+                .until(() -> first.size() == prefetch);
+        // the fourth makes a quarter of the window: acknowledged one by one, the broker sends more
+        first.get(4).ack();
+        await("the window to move although the oldest is still unacknowledged").until(() -> first.size() > prefetch);
+        // acknowledge everything after the oldest, newest first, as it arrives
+        int acked = 5;
+        while (acked < 40) {
+            int seen = first.size();
+            for (int i = seen - 1; i >= acked; i--) {
+                first.get(i).ack();
+            }
+            acked = seen;
+            if (acked < 40) {
+                await("more deliveries").until(() -> first.size() > seen);
+            }
+        }
+        first.get(0).ack();
+        subscription.close();
+        assertThat(first).as("no redelivery: the channel never failed on an acknowledgement").hasSize(40)
+                .allSatisfy(m -> assertThat(m.deliveryCount()).isEqualTo(1));
+
+        MessageCollector second = MessageCollector.create();
+        try (Subscription again = rawTransport().subscribe(request, second)) {
+            await("nothing left in the queue").during(Duration.ofMillis(500)).until(() -> second.size() == 0);
         }
     }
 
