@@ -19,9 +19,14 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.List;
 import java.util.Objects;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -52,17 +57,104 @@ import javax.net.ssl.TrustManagerFactory;
  *
  * <p>Configuration, under {@code twelvefold.rabbitmq.}: see {@link #configKeys()} and
  * {@code docs/transports/rabbitmq.md}. Instances are stateless and thread-safe.
+ *
+ * <p>Start-up: when the environment variable {@code TWELVEFOLD_TRANSPORT} or the system property
+ * {@code twelvefold.transport} is {@code rabbitmq}, the first instance in the JVM loads the RabbitMQ
+ * client's classes on a daemon thread (no I/O), so that they are ready when
+ * {@link #create(TransportContext)} runs after the configuration; {@code create} opens the two
+ * connections at the same time.
  */
 public final class RabbitMqTransportProvider implements TransportProvider {
     private static final int AMQP_PORT = 5672;
     private static final int AMQPS_PORT = 5671;
     private static final AtomicInteger THREADS = new AtomicInteger();
+    private static final AtomicBoolean WARMED_UP = new AtomicBoolean();
 
     private final Declarations declarations;
 
     /** Creates the provider; called by {@link java.util.ServiceLoader}. */
     public RabbitMqTransportProvider() {
         this(Declarations.NONE);
+        if (chosen(System.getenv("TWELVEFOLD_TRANSPORT"), System.getProperty("twelvefold.transport"))) {
+            warmUp();
+        }
+    }
+
+    /**
+     * Whether the environment already names this transport. Only a hint for {@link #warmUp()}: the
+     * runtime decides, from every configuration source.
+     */
+    static boolean chosen(String environment, String systemProperty) {
+        String value = systemProperty != null ? systemProperty : environment;
+        return value != null && value.strip().toLowerCase(Locale.ROOT).equals(RabbitMqConfig.NAME);
+    }
+
+    /**
+     * Once per JVM, loads and initialises on a daemon thread the classes that {@link #create} and the
+     * first subscription need, while the runtime reads its configuration on the main thread: a first
+     * connection costs over 100 ms of class loading, where the network handshake with a local broker
+     * costs a few ms. No I/O; a class that cannot be loaded is left to the moment it is needed.
+     *
+     * @return whether this call started the warm-up
+     */
+    static boolean warmUp() {
+        if (!WARMED_UP.compareAndSet(false, true)) {
+            return false;
+        }
+        Thread t = new Thread(RabbitMqTransportProvider::loadClasses, "twelvefold-rabbitmq-warm-up");
+        t.setDaemon(true);
+        t.start();
+        return true;
+    }
+
+    /** The classes of a connection, its channels and a consumer, then the transport's own. */
+    static final List<Class<?>> WARM_UP_CLASSES = List.of(
+            com.rabbitmq.client.impl.recovery.AutorecoveringConnection.class,
+            com.rabbitmq.client.impl.recovery.AutorecoveringChannel.class,
+            com.rabbitmq.client.impl.recovery.RecoveryAwareAMQConnectionFactory.class,
+            com.rabbitmq.client.impl.recovery.RecoveryAwareAMQConnection.class,
+            com.rabbitmq.client.impl.recovery.RecoveryAwareChannelN.class,
+            com.rabbitmq.client.impl.recovery.RecoveryAwareChannelManager.class,
+            com.rabbitmq.client.impl.recovery.RecordedExchange.class,
+            com.rabbitmq.client.impl.recovery.RecordedQueue.class,
+            com.rabbitmq.client.impl.recovery.RecordedQueueBinding.class,
+            com.rabbitmq.client.impl.recovery.RecordedConsumer.class,
+            com.rabbitmq.client.impl.AMQConnection.class,
+            com.rabbitmq.client.impl.ChannelN.class,
+            com.rabbitmq.client.impl.ChannelManager.class,
+            com.rabbitmq.client.impl.AMQImpl.class,
+            com.rabbitmq.client.impl.AMQCommand.class,
+            com.rabbitmq.client.impl.Frame.class,
+            com.rabbitmq.client.impl.SocketFrameHandlerFactory.class,
+            com.rabbitmq.client.impl.SocketFrameHandler.class,
+            com.rabbitmq.client.impl.ConsumerWorkService.class,
+            com.rabbitmq.client.impl.ValueReader.class,
+            com.rabbitmq.client.impl.ValueWriter.class,
+            com.rabbitmq.client.impl.MethodArgumentReader.class,
+            com.rabbitmq.client.impl.MethodArgumentWriter.class,
+            com.rabbitmq.client.impl.ClientVersion.class,
+            com.rabbitmq.client.impl.Environment.class,
+            com.rabbitmq.client.AMQP.BasicProperties.class,
+            RabbitMqTransport.class,
+            RabbitMqTopology.class,
+            ConfirmChannel.class,
+            RabbitMqPublisher.class,
+            RabbitMqSubscription.class,
+            RabbitMqMessage.class,
+            RabbitMqMeters.class,
+            CloudEventsMapping.class);
+
+    private static void loadClasses() {
+        try {
+            new ConnectionFactory();
+            ClassLoader loader = RabbitMqTransportProvider.class.getClassLoader();
+            for (Class<?> c : WARM_UP_CLASSES) {
+                // linking and initialising is most of the cost: a class literal only loads
+                Class.forName(c.getName(), true, loader);
+            }
+        } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+            // create() loads what it needs itself
+        }
     }
 
     /** Creates a provider that reports every exchange and queue it declares (tests delete them). */
@@ -100,7 +192,7 @@ public final class RabbitMqTransportProvider implements TransportProvider {
     }
 
     /**
-     * Validates the configuration and opens the two connections.
+     * Validates the configuration and opens the two connections, at the same time.
      *
      * @param context the configuration, never null
      * @return a connected transport, never null
@@ -116,14 +208,28 @@ public final class RabbitMqTransportProvider implements TransportProvider {
             t.setDaemon(true);
             return t;
         });
+        // the consuming connection opens on another thread while this one opens the publishing one
+        CompletableFuture<Connection> consumingOpened = CompletableFuture.supplyAsync(() -> {
+            try {
+                return factory.newConnection(config.connectionName() + "-consume");
+            } catch (IOException | TimeoutException e) {
+                throw new CompletionException(e);
+            }
+        }, executor);
         Connection publishing = null;
         try {
             publishing = factory.newConnection(config.connectionName() + "-publish");
-            Connection consuming = factory.newConnection(config.connectionName() + "-consume");
+            Connection consuming = await(consumingOpened);
             return new RabbitMqTransport(config, publishing, consuming, executor, context.meterRegistry(),
                     declarations);
         } catch (IOException | TimeoutException | RuntimeException e) {
-            executor.shutdown();
+            // neither connection outlives a failed create, not even one that opens later
+            consumingOpened.whenComplete((c, error) -> {
+                if (c != null) {
+                    c.abort();
+                }
+                executor.shutdown();
+            });
             if (publishing != null) {
                 publishing.abort();
             }
@@ -133,6 +239,29 @@ public final class RabbitMqTransportProvider implements TransportProvider {
             throw new TransportException("RabbitMQ at '" + RabbitMqConfig.redact(config.uri().toString())
                     + "' is not reachable: " + e.getMessage() + "; check " + RabbitMqConfig.describe(RabbitMqConfig.URI_KEY)
                     + " and that the broker runs", e);
+        }
+    }
+
+    /** The connection, or the exception that opening it threw. */
+    private static Connection await(CompletableFuture<Connection> opening) throws IOException, TimeoutException {
+        try {
+            return opening.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TransportException("Interrupted while connecting to RabbitMQ", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null ? c.getCause()
+                    : e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof TimeoutException timeout) {
+                throw timeout;
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new TransportException("RabbitMQ connection failed: " + cause, cause);
         }
     }
 
