@@ -67,25 +67,35 @@ final class RabbitMqTopology {
         });
     }
 
-    /** Declares a group's queue, its dead-letter exchange and queue, and their bindings. */
+    /**
+     * Declares a group's queue, its dead-letter exchange and queue, and their bindings, in one round
+     * trip: every declaration but the last is sent without waiting for its reply ({@code nowait}).
+     * A channel handles its methods in order and the broker closes it at the first one it refuses,
+     * so the reply to the last declaration confirms them all, and a refusal fails the last one with
+     * the broker's reason for the first.
+     */
     synchronized Group group(String destination, String group) {
         Group g = Group.of(destination, group);
         run("the queues of group '" + group + "' on '" + destination + "'", c -> {
             declarations.exchange(g.destination());
-            c.exchangeDeclare(g.destination(), BuiltinExchangeType.TOPIC, true);
+            c.exchangeDeclareNoWait(g.destination(), BuiltinExchangeType.TOPIC, true, false, false, null);
             declarations.exchange(g.deadLetterExchange());
-            c.exchangeDeclare(g.deadLetterExchange(), BuiltinExchangeType.TOPIC, true);
+            c.exchangeDeclareNoWait(g.deadLetterExchange(), BuiltinExchangeType.TOPIC, true, false, false, null);
             // the dead-letter queue is declared exactly as the queue of group g on d.dlq would be,
             // so that such a group (a replay app) finds it equivalent and reads it
             Group dead = Group.of(g.deadLetterExchange(), group);
-            queue(c, dead);
-            queue(c, g);
+            queue(c, dead, false);
+            queue(c, g, true);
         });
         return g;
     }
 
-    /** A group's queue, bound to its destination with '#', dead-lettering to its dead-letter exchange. */
-    private void queue(Channel c, Group g) throws IOException {
+    /**
+     * A group's queue, bound to its destination with '#', dead-lettering to its dead-letter exchange.
+     *
+     * @param await whether to wait for the binding's reply (else nothing is waited for)
+     */
+    private void queue(Channel c, Group g, boolean await) throws IOException {
         Map<String, Object> arguments = new HashMap<>();
         arguments.put("x-queue-type", config.queueType().argument());
         arguments.put("x-dead-letter-exchange", g.deadLetterExchange());
@@ -97,8 +107,12 @@ final class RabbitMqTopology {
             arguments.put("x-single-active-consumer", true);
         }
         declarations.queue(g.queue());
-        c.queueDeclare(g.queue(), true, false, false, arguments);
-        c.queueBind(g.queue(), g.destination(), ALL);
+        c.queueDeclareNoWait(g.queue(), true, false, false, arguments);
+        if (await) {
+            c.queueBind(g.queue(), g.destination(), ALL);
+        } else {
+            c.queueBindNoWait(g.queue(), g.destination(), ALL, null);
+        }
     }
 
     private interface Declaration {
