@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * which is the rule with concurrent keys) wait for the gap to close, so that one multiple-ack
  * covers them too: each {@code basic.ack} costs the broker work, and acknowledging them one by one
  * made the broker, not the processor, the bottleneck. They are acknowledged one by one as soon as a
- * quarter of the prefetch window waits that way, or a flush finds the oldest of them waiting for
+ * half of the prefetch window waits that way, or a flush finds the oldest of them waiting for
  * more than {@value #GAP_ACK_DELAY_MS} ms, so a message waiting for a long retry never holds the
  * window; and all of them on close.
  *
@@ -96,7 +96,7 @@ final class RabbitMqSubscription implements Subscription {
         this.transport = transport;
         this.group = group;
         this.channel = channel;
-        this.gapAckThreshold = Math.max(1, prefetch / 4);
+        this.gapAckThreshold = Math.max(1, prefetch / 2);
         this.handler = handler;
         this.executor = executor;
         this.maxDeliveries = maxDeliveries;

@@ -188,7 +188,7 @@ class RabbitMqResilienceTest extends TransportConformanceKit {
     }
 
     @Test
-    @DisplayName("Completions after a gap wait for it (one multiple-ack later) until a quarter of the prefetch does, then go one by one; each message is acknowledged exactly once")
+    @DisplayName("Completions after a gap wait for it (one multiple-ack later) until half of the prefetch does, then go one by one; each message is acknowledged exactly once")
     void outOfOrderAcknowledgements() throws Exception {
         String destination = uniqueName("gaps");
         String group = uniqueName("group");
@@ -204,17 +204,17 @@ class RabbitMqResilienceTest extends TransportConformanceKit {
             }
         }
         await("the prefetch window").until(() -> first.size() == prefetch);
-        // the oldest stays unacknowledged (a gap); three completions behind it (under prefetch / 4) wait
-        for (int i = 3; i >= 1; i--) {
+        // the oldest stays unacknowledged (a gap); seven completions behind it (under prefetch / 2) wait
+        for (int i = 7; i >= 1; i--) {
             first.get(i).ack();
         }
         await("nothing more while the completions wait for the gap").during(Duration.ofMillis(300))
                 .until(() -> first.size() == prefetch);
-        // the fourth makes a quarter of the window: acknowledged one by one, the broker sends more
-        first.get(4).ack();
+        // the eighth makes half of the window: acknowledged one by one, the broker sends more
+        first.get(8).ack();
         await("the window to move although the oldest is still unacknowledged").until(() -> first.size() > prefetch);
         // acknowledge everything after the oldest, newest first, as it arrives
-        int acked = 5;
+        int acked = 9;
         while (acked < 40) {
             int seen = first.size();
             for (int i = seen - 1; i >= acked; i--) {
