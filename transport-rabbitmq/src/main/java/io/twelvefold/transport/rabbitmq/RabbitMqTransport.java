@@ -19,9 +19,15 @@ import java.util.EnumSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +35,11 @@ import org.slf4j.LoggerFactory;
  * Two connections to one broker, one to publish and one to consume (so that a broker blocking
  * publishers under a memory alarm never holds back acknowledgements), both recovered automatically
  * by the client, with their topology.
+ *
+ * <p>Start-up: the transport's meters are registered, and then its publishing channels opened, on
+ * another thread, while the runtime goes on declaring publishers and subscriptions (registering
+ * the first meters costs tens of ms of Micrometer class loading, which the runtime itself keeps off
+ * the way to READY). A subscription waits for the meters, a send for the channels.
  */
 final class RabbitMqTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(RabbitMqTransport.class);
@@ -38,7 +49,11 @@ final class RabbitMqTransport implements Transport {
     private final Connection consuming;
     private final ExecutorService executor;
     private final RabbitMqTopology topology;
-    private final ConfirmChannel[] channels;
+    /** The meters, then the publishing channels, made on another thread; see {@link #channelFor}. */
+    private final CompletableFuture<ConfirmChannel[]> opening;
+    private final CompletableFuture<RabbitMqMeters> metersBuilt;
+    /** The publishing channels once open. */
+    private volatile ConfirmChannel[] channels;
     private final AtomicInteger roundRobin = new AtomicInteger();
     private final Set<Capability> capabilities;
     private final Set<RabbitMqPublisher> publishers = ConcurrentHashMap.newKeySet();
@@ -46,23 +61,36 @@ final class RabbitMqTransport implements Transport {
     private final Set<RabbitMqSubscription> cancelled = ConcurrentHashMap.newKeySet();
     /** Redeliveries seen by this process per queue and message id, for classic queues. */
     private final Map<String, Integer> redeliveries = new ConcurrentHashMap<>();
-    private final RabbitMqMeters meters;
     private volatile boolean closed;
 
     RabbitMqTransport(RabbitMqConfig config, Connection publishing, Connection consuming, ExecutorService executor,
-            MeterRegistry registry, RabbitMqTransportProvider.Declarations declarations) {
+            Supplier<MeterRegistry> registry, RabbitMqTransportProvider.Declarations declarations) {
         this.config = config;
-        this.meters = new RabbitMqMeters(registry, this::connected);
-        listenForRecovery(publishing, true);
-        listenForRecovery(consuming, false);
         this.publishing = publishing;
         this.consuming = consuming;
         this.executor = executor;
+        this.metersBuilt = CompletableFuture.supplyAsync(() -> new RabbitMqMeters(registry.get(), this::connected),
+                executor);
+        this.opening = metersBuilt.thenApplyAsync(meters -> {
+            ConfirmChannel[] opened = new ConfirmChannel[config.publisherChannels()];
+            try {
+                for (int i = 0; i < opened.length; i++) {
+                    opened[i] = new ConfirmChannel(publishing, meters);
+                }
+            } catch (RuntimeException e) {
+                for (ConfirmChannel c : opened) {
+                    if (c != null) {
+                        c.close();
+                    }
+                }
+                throw e;
+            }
+            channels = opened;
+            return opened;
+        }, executor);
+        listenForRecovery(publishing, true);
+        listenForRecovery(consuming, false);
         this.topology = new RabbitMqTopology(publishing, config, declarations);
-        this.channels = new ConfirmChannel[config.publisherChannels()];
-        for (int i = 0; i < channels.length; i++) {
-            channels[i] = new ConfirmChannel(publishing, meters);
-        }
         EnumSet<Capability> c = EnumSet.of(Capability.FAN_OUT, Capability.REDELIVERY, Capability.PAUSE_RESUME,
                 Capability.DURABLE);
         // competing members either share the queue (no order across them) or take turns (order kept)
@@ -92,6 +120,7 @@ final class RabbitMqTransport implements Transport {
         Objects.requireNonNull(handler, "handler");
         checkOpen();
         RabbitMqTopology.Group group = topology.group(request.destination(), request.group());
+        RabbitMqMeters meters = await(metersBuilt);
         Channel channel = null;
         try {
             channel = consuming.createChannel();
@@ -109,7 +138,7 @@ final class RabbitMqTransport implements Transport {
             if (channel != null && channel.isOpen()) {
                 try {
                     channel.close();
-                } catch (IOException | java.util.concurrent.TimeoutException | AlreadyClosedException ignored) {
+                } catch (IOException | TimeoutException | AlreadyClosedException ignored) {
                     // reported below
                 }
             }
@@ -119,12 +148,14 @@ final class RabbitMqTransport implements Transport {
     }
 
     /**
-     * Connected when both connections are open (not while the client recovers them) and no
-     * consumer was cancelled by the broker.
+     * Connected when both connections are open (not while the client recovers them), the publishing
+     * channels did not fail to open, and no consumer was cancelled by the broker.
      */
     @Override
     public boolean connected() {
-        return !closed && publishing.isOpen() && consuming.isOpen() && cancelled.isEmpty();
+        CompletableFuture<?> o = opening; // null while the constructor runs (the meters' gauge may ask)
+        return !closed && publishing.isOpen() && consuming.isOpen() && (o == null || !o.isCompletedExceptionally())
+                && cancelled.isEmpty();
     }
 
     @Override
@@ -139,8 +170,15 @@ final class RabbitMqTransport implements Transport {
         for (RabbitMqPublisher p : new ArrayList<>(publishers)) {
             p.close();
         }
-        for (ConfirmChannel c : channels) {
-            c.close();
+        try {
+            for (ConfirmChannel c : opening.get(config.publishTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                c.close();
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            // closing the connection below closes whatever opened
+            LOG.debug("The RabbitMQ publishing channels did not open", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         topology.close();
         for (Connection c : new Connection[] {consuming, publishing}) {
@@ -158,7 +196,7 @@ final class RabbitMqTransport implements Transport {
             recoverable.addRecoveryListener(new RecoveryListener() {
                 @Override
                 public void handleRecovery(Recoverable r) {
-                    meters.recovered(publishing);
+                    metersBuilt.thenAccept(m -> m.recovered(publishing));
                     LOG.info("RabbitMQ {} connection recovered", publishing ? "publishing" : "consuming");
                 }
 
@@ -172,8 +210,28 @@ final class RabbitMqTransport implements Transport {
     }
 
     ConfirmChannel channelFor(String key) {
+        ConfirmChannel[] cs = channels;
+        if (cs == null) {
+            cs = await(opening);
+        }
         int n = key == null ? roundRobin.getAndIncrement() : key.hashCode();
-        return channels[Math.floorMod(n, channels.length)];
+        return cs[Math.floorMod(n, cs.length)];
+    }
+
+    /**
+     * The result of what {@link #RabbitMqTransport} started on another thread.
+     *
+     * @throws TransportException when it failed, as the constructor would have
+     */
+    private static <T> T await(CompletableFuture<T> started) {
+        try {
+            return started.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof TransportException te) {
+                throw te;
+            }
+            throw new TransportException("RabbitMQ transport could not start: " + e.getCause(), e.getCause());
+        }
     }
 
     void closed(RabbitMqPublisher publisher) {

@@ -4,8 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.twelvefold.core.TransportException;
+import io.twelvefold.core.spi.OutgoingMessage;
+import io.twelvefold.core.spi.Publisher;
+import io.twelvefold.core.spi.Subscription;
+import io.twelvefold.core.spi.SubscriptionRequest;
 import io.twelvefold.core.spi.Transport;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,12 +47,23 @@ class RabbitMqStartUpTest {
     }
 
     @Test
-    @DisplayName("both connections open together and the transport works; a broker that does not answer fails create")
-    void connects() {
-        try (Transport transport = RabbitMqBroker.provider().create(new RabbitMqResilienceTest.TestContext(
-                Map.of("uri", RabbitMqBroker.uri(), "connection-name", "start-up-test")))) {
+    @DisplayName("both connections open together; the meters are registered by the first subscription and the "
+            + "publishing channels open by the first send; a broker that does not answer fails create")
+    void connects() throws Exception {
+        RabbitMqResilienceTest.TestContext context = new RabbitMqResilienceTest.TestContext(
+                Map.of("uri", RabbitMqBroker.uri(), "connection-name", "start-up-test", "publisher-channels", "3"));
+        String destination = "start-up-" + UUID.randomUUID().toString().substring(0, 8);
+        try (Transport transport = RabbitMqBroker.provider().create(context);
+                Subscription s = transport.subscribe(new SubscriptionRequest(destination, "g", 10), message -> { });
+                Publisher publisher = transport.publisher(destination)) {
+            assertThat(context.meterRegistry().get(RabbitMqMeters.CONNECTED).gauge().value()).isEqualTo(1);
+            for (int i = 0; i < 3; i++) {
+                publisher.send(new OutgoingMessage("k" + i, Map.of("id", "id-" + i, "source", "/test",
+                        "type", "test", "specversion", "1.0"), Map.of(), new byte[] {'1'})).get(10, TimeUnit.SECONDS);
+            }
             assertThat(transport.connected()).isTrue();
         }
+        RabbitMqBroker.deleteDeclared();
         assertThatThrownBy(() -> new RabbitMqTransportProvider().create(new RabbitMqResilienceTest.TestContext(
                 Map.of("uri", "amqp://127.0.0.1:1"))))
                 .isInstanceOf(TransportException.class)
