@@ -18,14 +18,12 @@ final class KafkaPublisher implements Publisher {
 
     private final KafkaTransport transport;
     private final String topic;
-    private final KafkaProducer<String, byte[]> producer;
     private final Set<CompletableFuture<Void>> outstanding = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    KafkaPublisher(KafkaTransport transport, String topic, KafkaProducer<String, byte[]> producer) {
+    KafkaPublisher(KafkaTransport transport, String topic) {
         this.transport = transport;
         this.topic = topic;
-        this.producer = producer;
     }
 
     @Override
@@ -39,6 +37,8 @@ final class KafkaPublisher implements Publisher {
         CompletableFuture<Void> confirmed = new CompletableFuture<>();
         outstanding.add(confirmed);
         try {
+            // the transport's producer; the first send waits for its creation if still under way
+            KafkaProducer<String, byte[]> producer = transport.producer();
             producer.send(record, (metadata, error) -> {
                 outstanding.remove(confirmed);
                 if (error == null) {

@@ -2,6 +2,7 @@ package io.twelvefold.transport.kafka;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.twelvefold.core.TransportException;
 import io.twelvefold.core.spi.MessageHandler;
@@ -65,8 +66,9 @@ final class KafkaSubscription implements Subscription {
     private final SubscriptionRequest request;
     private final MessageHandler handler;
     private final String topic;
+    private final String offsetReset;
     private final KafkaConsumer<String, byte[]> consumer;
-    private final KafkaClientMetrics consumerMetrics;
+    private final KafkaTransport.ClientMetrics consumerMetrics;
     private final Thread thread;
     private final CountDownLatch joined = new CountDownLatch(1);
     private final ConcurrentLinkedQueue<Ack> acks = new ConcurrentLinkedQueue<>();
@@ -83,6 +85,8 @@ final class KafkaSubscription implements Subscription {
     private volatile boolean closing;
     private volatile boolean aborted;
     private volatile boolean inPoll;
+    /** Whether this member was assigned every partition of the topic (no one else to wait for). */
+    private volatile boolean ownsAll;
     private volatile RuntimeException failure;
 
     KafkaSubscription(KafkaTransport transport, SubscriptionRequest request, MessageHandler handler) {
@@ -105,9 +109,10 @@ final class KafkaSubscription implements Subscription {
         if (clientId != null) {
             props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         }
+        this.offsetReset = String.valueOf(props.get(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG)).strip();
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-        this.consumerMetrics = new KafkaClientMetrics(consumer);
-        consumerMetrics.bindTo(transport.registry());
+        this.consumerMetrics = new KafkaTransport.ClientMetrics(() -> new KafkaClientMetrics(consumer));
+        transport.bind(consumerMetrics);
         this.thread = new Thread(this::run, "twelvefold-kafka-" + topic + "-" + n);
         thread.setDaemon(true);
     }
@@ -131,8 +136,11 @@ final class KafkaSubscription implements Subscription {
             throw new TransportException("Subscribing group '" + request.group() + "' to Kafka topic '" + topic
                     + "' failed: " + f.getMessage(), f);
         }
+        // A member alone in its group has every partition at once; one joining others waits until
+        // they handed partitions over, or it would start after they drained the backlog.
         if ("consumer".equals(transport.config().groupProtocol)) {
-            transport.awaitGroupSettled(request.group(), timeout.compareTo(SETTLE_MAX) < 0 ? timeout : SETTLE_MAX);
+            transport.awaitGroupSettled(request.group(), timeout.compareTo(SETTLE_MAX) < 0 ? timeout : SETTLE_MAX,
+                    () -> ownsAll);
         }
     }
 
@@ -334,10 +342,29 @@ final class KafkaSubscription implements Subscription {
     }
 
     private void updateLag() {
+        registerLagGauges();
         try {
             computeLag();
         } catch (KafkaException e) {
             LOG.debug("Consumer lag of topic '{}' not known yet: {}", topic, e.toString());
+        }
+    }
+
+    /** One gauge per owned partition, registered here rather than in the assignment callback (the first fetch waits for that). */
+    private void registerLagGauges() {
+        MeterRegistry registry = transport.registryIfReady();
+        if (registry == null) {
+            return;
+        }
+        for (TopicPartition tp : owned.keySet()) {
+            lagGauges.computeIfAbsent(tp.partition(), p -> Gauge.builder("twelvefold.consumer.lag", lags,
+                            m -> m.getOrDefault(p, 0L))
+                    .description("Records of the partition not yet processed and committed by this member")
+                    .tag("transport", KafkaTransportProvider.NAME)
+                    .tag("destination", topic)
+                    .tag("group", request.group())
+                    .tag("partition", Integer.toString(p))
+                    .register(registry));
         }
     }
 
@@ -365,7 +392,10 @@ final class KafkaSubscription implements Subscription {
             LOG.warn("Closing the Kafka consumer of topic '{}' failed: {}", topic, e.toString());
         }
         consumerMetrics.close();
-        lagGauges.values().forEach(transport.registry()::remove);
+        MeterRegistry registry = transport.registryIfReady();
+        if (registry != null) {
+            lagGauges.values().forEach(registry::remove);
+        }
         lagGauges.clear();
         buffer.clear();
     }
@@ -401,20 +431,16 @@ final class KafkaSubscription implements Subscription {
                 Set<TopicPartition> added = new HashSet<>(partitions);
                 Map<TopicPartition, OffsetAndMetadata> committed =
                         retryOnWakeup(() -> consumer.committed(added, CLOSE_TIMEOUT));
+                position(added, committed);
+                // the first fetches carry the end offsets: no lag requests before they are in
+                lastLag = System.currentTimeMillis();
                 for (TopicPartition tp : added) {
                     owned.put(tp, new PartitionOffsets(tp, committed.get(tp)));
-                    lagGauges.computeIfAbsent(tp.partition(), p -> Gauge.builder("twelvefold.consumer.lag", lags,
-                                    m -> m.getOrDefault(p, 0L))
-                            .description("Records of the partition not yet processed and committed by this member")
-                            .tag("transport", KafkaTransportProvider.NAME)
-                            .tag("destination", topic)
-                            .tag("group", request.group())
-                            .tag("partition", Integer.toString(p))
-                            .register(transport.registry()));
                 }
                 if (paused || !buffer.isEmpty()) {
                     consumer.pause(added);
                 }
+                ownsAll = owned.size() >= partitionCount();
                 LOG.debug("Group '{}' assigned {}", request.group(), new TreeSet<>(partitionNumbers(added)));
             }
             joined.countDown();
@@ -425,6 +451,7 @@ final class KafkaSubscription implements Subscription {
                 return;
             }
             Set<TopicPartition> gone = new HashSet<>(partitions);
+            ownsAll = false;
             buffer.removeIf(r -> gone.contains(new TopicPartition(r.topic(), r.partition())));
             try {
                 // the runtime drops their queued events and waits for the running ones, whose acks land here
@@ -446,12 +473,46 @@ final class KafkaSubscription implements Subscription {
                 owned.remove(tp);
                 lags.remove(tp.partition());
                 Meter gauge = lagGauges.remove(tp.partition());
-                if (gauge != null) {
-                    transport.registry().remove(gauge);
+                MeterRegistry registry = transport.registryIfReady();
+                if (gauge != null && registry != null) {
+                    registry.remove(gauge);
                 }
             }
             LOG.debug("Group '{}' released {} ({})", request.group(), partitionNumbers(gone),
                     commit ? "revoked" : "lost");
+        }
+
+        /**
+         * Positions the new partitions where the consumer would (the committed offset, else the
+         * reset policy), from the committed offsets just read: the consumer then fetches at once
+         * instead of reading the committed offsets a second time. A policy other than earliest or
+         * latest is left to the consumer.
+         */
+        private void position(Set<TopicPartition> added, Map<TopicPartition, OffsetAndMetadata> committed) {
+            List<TopicPartition> uncommitted = new java.util.ArrayList<>();
+            for (TopicPartition tp : added) {
+                OffsetAndMetadata o = committed.get(tp);
+                if (o != null) {
+                    consumer.seek(tp, o);
+                } else {
+                    uncommitted.add(tp);
+                }
+            }
+            if (!uncommitted.isEmpty() && "earliest".equalsIgnoreCase(offsetReset)) {
+                consumer.seekToBeginning(uncommitted);
+            } else if (!uncommitted.isEmpty() && "latest".equalsIgnoreCase(offsetReset)) {
+                consumer.seekToEnd(uncommitted);
+            }
+        }
+
+        /** The topic's partitions as the consumer's metadata knows them (it has them once subscribed); MAX_VALUE if not. */
+        private int partitionCount() {
+            try {
+                int n = consumer.partitionsFor(topic, Duration.ZERO).size();
+                return n > 0 ? n : Integer.MAX_VALUE;
+            } catch (KafkaException e) {
+                return Integer.MAX_VALUE;
+            }
         }
 
         private Set<Integer> partitionNumbers(Collection<TopicPartition> partitions) {

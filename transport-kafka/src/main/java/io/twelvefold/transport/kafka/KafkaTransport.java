@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -41,6 +42,12 @@ import org.slf4j.LoggerFactory;
 /**
  * A connection to a Kafka cluster: one shared idempotent producer, one admin client (topic
  * provisioning and the health probe), and a consumer per subscription.
+ *
+ * <p>Creating a Kafka client takes 200-600 ms of class loading, configuration and metrics set-up
+ * on a cold JVM. Only the consumer is on the way to ready (subscribing joins the group), so the
+ * producer and the admin client are created on threads of their own as soon as the transport
+ * exists, while the caller goes on to create the consumer; publishers take the producer when they
+ * first send, and subscribing waits for it only once the group is joined.
  */
 final class KafkaTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTransport.class);
@@ -50,38 +57,125 @@ final class KafkaTransport implements Transport {
     private static final Duration PROBE_INTERVAL = Duration.ofSeconds(2);
 
     private final KafkaTransportConfig config;
-    private final MeterRegistry registry;
-    private final Admin admin;
+    private final java.util.function.Supplier<MeterRegistry> registrySource;
+    /** The app's registry; resolved off the start-up path (the runtime may still be building it). */
+    private final CompletableFuture<MeterRegistry> registry = new CompletableFuture<>();
+    /** Creates the producer, then resolves the registry and binds the clients' metrics, in this order. */
+    private final java.util.concurrent.ExecutorService background;
+    private final CompletableFuture<Admin> admin;
+    private final CompletableFuture<KafkaProducer<String, byte[]>> producer;
     private final ScheduledExecutorService probe;
     private final Set<String> provisioned = ConcurrentHashMap.newKeySet();
     private final Set<KafkaSubscription> subscriptions = ConcurrentHashMap.newKeySet();
     private final Set<KafkaPublisher> publishers = ConcurrentHashMap.newKeySet();
-    private final Object producerLock = new Object();
-    private KafkaProducer<String, byte[]> producer;
-    private KafkaClientMetrics producerMetrics;
+    private final ClientMetrics producerMetrics;
     private volatile boolean connected;
     private volatile boolean closed;
 
-    KafkaTransport(KafkaTransportConfig config, MeterRegistry registry) {
+    KafkaTransport(KafkaTransportConfig config, java.util.function.Supplier<MeterRegistry> registry) {
         this.config = config;
-        this.registry = registry;
-        Map<String, Object> props = config.clientProperties(AdminClientConfig.configNames());
-        Optional.ofNullable(config.clientId("admin")).ifPresent(id -> props.put(AdminClientConfig.CLIENT_ID_CONFIG, id));
-        this.admin = Admin.create(props);
+        this.registrySource = registry;
+        this.producer = new CompletableFuture<>();
+        this.background = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "twelvefold-kafka-init");
+            t.setDaemon(true);
+            return t;
+        });
+        background.execute(() -> create(producer, this::newProducer));
+        background.execute(() -> create(this.registry, registrySource));
+        this.producerMetrics = new ClientMetrics(() -> new KafkaClientMetrics(producer.join()));
+        bind(producerMetrics);
         this.probe = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "twelvefold-kafka-probe");
             t.setDaemon(true);
             return t;
         });
+        // the probe's thread creates the admin client, then probes with it
+        this.admin = new CompletableFuture<>();
+        probe.execute(() -> create(admin, this::newAdmin));
         probe.scheduleWithFixedDelay(this::probe, 0, PROBE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static <T> void create(CompletableFuture<T> client, java.util.function.Supplier<T> factory) {
+        try {
+            client.complete(factory.get());
+        } catch (RuntimeException | Error e) {
+            client.completeExceptionally(e);
+        }
+    }
+
+    private Admin newAdmin() {
+        Map<String, Object> props = config.clientProperties(AdminClientConfig.configNames());
+        Optional.ofNullable(config.clientId("admin")).ifPresent(id -> props.put(AdminClientConfig.CLIENT_ID_CONFIG, id));
+        return Admin.create(props);
+    }
+
+    private KafkaProducer<String, byte[]> newProducer() {
+        Map<String, Object> props = new java.util.LinkedHashMap<>();
+        // The runtime waits for an event's outputs to be confirmed before the next event of
+        // its key: send at once rather than waiting 5 ms (Kafka 4's default) to fill a batch.
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        props.putAll(config.clientProperties(ProducerConfig.configNames()));
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        Optional.ofNullable(config.clientId("producer"))
+                .ifPresent(id -> props.put(ProducerConfig.CLIENT_ID_CONFIG, id));
+        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** Binds a client's metrics to the registry on the background thread, once the registry exists. */
+    void bind(ClientMetrics metrics) {
+        try {
+            background.execute(() -> {
+                try {
+                    MeterRegistry r = registryIfReady();
+                    if (r != null) {
+                        metrics.bind(r);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("The Kafka client metrics could not be bound to the meter registry: {}", e.toString());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed meanwhile: nothing to bind
+        }
+    }
+
+    /**
+     * A client's Micrometer binding, made off the start-up path (binding the first client loads
+     * Micrometer's Kafka binder and registers a hundred meters); closing before binding is safe.
+     */
+    static final class ClientMetrics {
+        private final java.util.function.Supplier<KafkaClientMetrics> factory;
+        private KafkaClientMetrics bound;
+        private boolean closed;
+
+        ClientMetrics(java.util.function.Supplier<KafkaClientMetrics> factory) {
+            this.factory = factory;
+        }
+
+        synchronized void bind(MeterRegistry registry) {
+            if (!closed && bound == null) {
+                bound = factory.get();
+                bound.bindTo(registry);
+            }
+        }
+
+        synchronized void close() {
+            closed = true;
+            if (bound != null) {
+                bound.close();
+            }
+        }
     }
 
     KafkaTransportConfig config() {
         return config;
     }
 
-    MeterRegistry registry() {
-        return registry;
+    /** @return the app's meter registry, or null while it is still being built */
+    MeterRegistry registryIfReady() {
+        return registry.isCompletedExceptionally() ? null : registry.getNow(null);
     }
 
     @Override
@@ -94,7 +188,8 @@ final class KafkaTransport implements Transport {
         Objects.requireNonNull(destination, "destination");
         checkOpen();
         provision(destination);
-        KafkaPublisher publisher = new KafkaPublisher(this, destination, producer());
+        failIfBroken(producer, "producer");
+        KafkaPublisher publisher = new KafkaPublisher(this, destination);
         publishers.add(publisher);
         return publisher;
     }
@@ -109,6 +204,10 @@ final class KafkaTransport implements Transport {
         subscriptions.add(subscription);
         try {
             subscription.start();
+            // the cluster answered the group join; the probe takes over from here
+            markConnected();
+            // ready means the processor can emit: the producer was created beside the consumer
+            producer();
         } catch (RuntimeException e) {
             subscription.close();
             throw e;
@@ -134,14 +233,17 @@ final class KafkaTransport implements Transport {
         for (KafkaPublisher p : new ArrayList<>(publishers)) {
             p.close();
         }
-        synchronized (producerLock) {
-            if (producer != null) {
-                producerMetrics.close();
-                producer.close(Duration.ofSeconds(30));
-            }
+        KafkaProducer<String, byte[]> p = producer.exceptionally(e -> null).join();
+        producerMetrics.close();
+        if (p != null) {
+            p.close(Duration.ofSeconds(30));
         }
+        background.shutdown();
         probe.shutdownNow();
-        admin.close(Duration.ofSeconds(5));
+        Admin a = admin.exceptionally(e -> null).join();
+        if (a != null) {
+            a.close(Duration.ofSeconds(5));
+        }
     }
 
     void closed(KafkaSubscription s) {
@@ -152,23 +254,27 @@ final class KafkaTransport implements Transport {
         publishers.remove(p);
     }
 
-    private KafkaProducer<String, byte[]> producer() {
-        synchronized (producerLock) {
-            if (producer == null) {
-                Map<String, Object> props = new java.util.LinkedHashMap<>();
-                // The runtime waits for an event's outputs to be confirmed before the next event of
-                // its key: send at once rather than waiting 5 ms (Kafka 4's default) to fill a batch.
-                props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-                props.putAll(config.clientProperties(ProducerConfig.configNames()));
-                props.put(ProducerConfig.ACKS_CONFIG, "all");
-                props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-                Optional.ofNullable(config.clientId("producer"))
-                        .ifPresent(id -> props.put(ProducerConfig.CLIENT_ID_CONFIG, id));
-                producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
-                producerMetrics = new KafkaClientMetrics(producer);
-                producerMetrics.bindTo(registry);
-            }
-            return producer;
+    /** The shared producer, waiting for its creation if it is still under way. */
+    KafkaProducer<String, byte[]> producer() {
+        return client(producer, "producer");
+    }
+
+    private Admin admin() {
+        return client(admin, "admin client");
+    }
+
+    private static <T> T client(CompletableFuture<T> client, String what) {
+        try {
+            return client.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            Throwable cause = e.getCause();
+            throw new TransportException("The Kafka " + what + " could not be created: " + cause.getMessage(), cause);
+        }
+    }
+
+    private static void failIfBroken(CompletableFuture<?> client, String what) {
+        if (client.isCompletedExceptionally()) {
+            client(client, what);
         }
     }
 
@@ -186,7 +292,7 @@ final class KafkaTransport implements Transport {
         }
         long deadline = System.nanoTime() + config.subscribeTimeout.toNanos();
         try {
-            var result = admin.createTopics(topics);
+            var result = admin().createTopics(topics);
             List<String> created = new ArrayList<>();
             for (NewTopic t : topics) {
                 try {
@@ -227,9 +333,9 @@ final class KafkaTransport implements Transport {
         while (System.nanoTime() < deadlineNanos) {
             try {
                 List<TopicPartition> partitions = new ArrayList<>();
-                admin.describeTopics(topics).allTopicNames().get(5, TimeUnit.SECONDS).forEach((name, d) ->
+                admin().describeTopics(topics).allTopicNames().get(5, TimeUnit.SECONDS).forEach((name, d) ->
                         d.partitions().forEach(p -> partitions.add(new TopicPartition(name, p.partition()))));
-                admin.describeProducers(partitions).all().get(5, TimeUnit.SECONDS);
+                admin().describeProducers(partitions).all().get(5, TimeUnit.SECONDS);
                 return;
             } catch (ExecutionException | TimeoutException e) {
                 last = e;
@@ -244,37 +350,52 @@ final class KafkaTransport implements Transport {
     /**
      * KIP-848 groups: waits (at most {@code max}) until every member reconciled its target
      * assignment, so that a member joining a busy group gets its partitions before the caller goes
-     * on, rather than after the others drained the backlog. Best effort: returns silently on timeout.
+     * on, rather than after the others drained the backlog. Returns as soon as {@code settled}
+     * says so (the member owns every partition: nothing to wait for). Best effort: returns
+     * silently on timeout.
      */
-    void awaitGroupSettled(String group, Duration max) {
+    void awaitGroupSettled(String group, Duration max, java.util.function.BooleanSupplier settled) {
         long deadline = System.nanoTime() + max.toNanos();
-        while (System.nanoTime() < deadline) {
+        while (System.nanoTime() < deadline && !settled.getAsBoolean()) {
             try {
-                ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
-                        .get(2, TimeUnit.SECONDS);
-                if (d.groupState() == GroupState.STABLE && d.groupEpoch().equals(d.targetAssignmentEpoch())) {
-                    return;
+                Admin a = admin.getNow(null);
+                if (a != null) {
+                    ConsumerGroupDescription d = a.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                            .get(2, TimeUnit.SECONDS);
+                    if (d.groupState() == GroupState.STABLE && d.groupEpoch().equals(d.targetAssignmentEpoch())) {
+                        return;
+                    }
                 }
-                Thread.sleep(20);
+                Thread.sleep(a == null ? 5 : 20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (ExecutionException | TimeoutException e) {
+            } catch (ExecutionException | TimeoutException | RuntimeException e) {
                 LOG.debug("Describing group '{}' failed: {}", group, e.toString());
                 return;
             }
         }
-        LOG.debug("Group '{}' still reconciling after {}", group, max);
+        if (!settled.getAsBoolean()) {
+            LOG.debug("Group '{}' still reconciling after {}", group, max);
+        }
+    }
+
+    private void markConnected() {
+        if (!connected && !closed) {
+            LOG.info("Connected to the Kafka cluster at '{}'", config.bootstrapServers);
+            connected = true;
+        }
     }
 
     private void probe() {
         try {
-            admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) PROBE_INTERVAL.toMillis()))
-                    .clusterId().get(PROBE_INTERVAL.toMillis() + 500, TimeUnit.MILLISECONDS);
-            if (!connected) {
-                LOG.info("Connected to the Kafka cluster at '{}'", config.bootstrapServers);
+            Admin a = admin.getNow(null);
+            if (a == null) {
+                return; // still being created
             }
-            connected = true;
+            a.describeCluster(new DescribeClusterOptions().timeoutMs((int) PROBE_INTERVAL.toMillis()))
+                    .clusterId().get(PROBE_INTERVAL.toMillis() + 500, TimeUnit.MILLISECONDS);
+            markConnected();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException | RuntimeException e) {

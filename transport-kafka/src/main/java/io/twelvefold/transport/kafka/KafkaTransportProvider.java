@@ -65,6 +65,7 @@ public final class KafkaTransportProvider implements TransportProvider {
      */
     @Override
     public Transport create(TransportContext context) {
-        return new KafkaTransport(KafkaTransportConfig.of(context.properties()), context.meterRegistry());
+        // the registry is asked for off the start-up path: the runtime may still be building it
+        return new KafkaTransport(KafkaTransportConfig.of(context.properties()), context::meterRegistry);
     }
 }

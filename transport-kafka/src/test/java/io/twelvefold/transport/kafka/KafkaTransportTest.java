@@ -174,6 +174,48 @@ class KafkaTransportTest {
                         + "cluster at '127.0.0.1:1' reachable? (twelvefold.kafka.subscribe-timeout)");
     }
 
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 2, unit = TimeUnit.MINUTES) // a transport that waits for the registry hangs
+    @DisplayName("Subscribing and delivering do not wait for the meter registry; the client metrics are bound once it exists")
+    void startUpDoesNotWaitForTheMeterRegistry() throws Exception {
+        String topic = unique("registry");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        java.util.concurrent.CountDownLatch built = new java.util.concurrent.CountDownLatch(1);
+        Map<String, String> properties = new LinkedHashMap<>(EmbeddedKafka.transportProperties());
+        properties.put("topic-partitions", "1");
+        // the runtime builds its registry on another thread; until then meterRegistry() blocks
+        Transport transport = closeLater(new KafkaTransportProvider().create(new io.twelvefold.core.spi.TransportContext() {
+            @Override
+            public Map<String, String> properties() {
+                return properties;
+            }
+
+            @Override
+            public MeterRegistry meterRegistry() {
+                try {
+                    built.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return registry;
+            }
+        }));
+        try {
+            List<String> sent = sendAll(transport, topic, 3);
+            Recorder recorder = new Recorder(m -> true);
+            closeLater(transport.subscribe(new SubscriptionRequest(topic, unique("group"), 10), recorder));
+            await().atMost(TIMEOUT).until(() -> recorder.ids().size() == 3);
+            assertThat(recorder.ids()).isEqualTo(sent);
+            assertThat(registry.getMeters()).isEmpty();
+        } finally {
+            built.countDown();
+        }
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(registry.getMeters())
+                .anyMatch(m -> m.getId().getName().startsWith("kafka.consumer."))
+                .anyMatch(m -> m.getId().getName().startsWith("kafka.producer."))
+                .anyMatch(m -> m.getId().getName().equals("twelvefold.consumer.lag")));
+    }
+
     // ---------------------------------------------------------------------------------------------
 
     private static double lag(MeterRegistry registry, String topic) {
