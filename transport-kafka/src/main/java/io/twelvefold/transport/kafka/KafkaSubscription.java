@@ -57,6 +57,7 @@ final class KafkaSubscription implements Subscription {
     private static final long LAG_INTERVAL_MS = 1000;
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration SETTLE_MAX = Duration.ofSeconds(10);
+    static final int DEFAULT_FETCH_MAX_WAIT_MS = 100;
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
     private record Ack(PartitionOffsets offsets, long offset) {
@@ -97,6 +98,12 @@ final class KafkaSubscription implements Subscription {
         KafkaTransportConfig config = transport.config();
         Map<String, Object> props = new LinkedHashMap<>();
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // An idle consumer always has a fetch held by the broker for fetch.max.wait.ms, and close()
+        // waits for it (its fetch session is closed on the same connection, after it): 100 ms
+        // rather than the client's 500 keeps a drained shutdown short, at the cost of up to 10
+        // instead of 2 empty fetches a second per broker while idle. Latency and throughput do not
+        // change: a fetch returns as soon as records arrive.
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, DEFAULT_FETCH_MAX_WAIT_MS);
         props.putAll(config.clientProperties(ConsumerConfig.configNames()));
         props.put(ConsumerConfig.GROUP_ID_CONFIG, request.group());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
