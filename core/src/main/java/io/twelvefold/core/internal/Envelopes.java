@@ -7,7 +7,6 @@ import io.twelvefold.core.spi.IncomingMessage;
 import io.twelvefold.core.spi.OutgoingMessage;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
-import java.util.HashMap;
 import java.util.Map;
 
 /** Maps events to transport messages and back (CloudEvents binary mode, transport-neutral). */
@@ -25,29 +24,45 @@ final class Envelopes {
     }
 
     static OutgoingMessage toMessage(Event<?> event, Codec codec, Trace trace) {
-        Map<String, String> attributes = new HashMap<>(8);
-        attributes.put(ID, event.id());
-        attributes.put(SOURCE, event.source());
-        attributes.put(TYPE, event.type());
-        attributes.put(SPEC_VERSION, Event.SPEC_VERSION);
-        event.time().ifPresent(t -> attributes.put(TIME, t.toString()));
-        event.subject().ifPresent(s -> attributes.put(SUBJECT, s));
-        attributes.put(DATA_CONTENT_TYPE, event.dataContentType().orElse(codec.contentType()));
         Object data = event.data();
         if (data == null) {
             throw new ProcessingException("Event '" + event.id() + "' has no payload; emit a non-null payload", null,
                     false);
         }
+        // immutable maps built once: OutgoingMessage keeps them as they are instead of copying them again
+        String time = event.time().isPresent() ? event.time().get().toString() : null;
+        String subject = event.subject().orElse(null);
+        @SuppressWarnings("unchecked")
+        Map.Entry<String, String>[] a = new Map.Entry[5 + (time != null ? 1 : 0) + (subject != null ? 1 : 0)];
+        int n = 0;
+        a[n++] = Map.entry(ID, event.id());
+        a[n++] = Map.entry(SOURCE, event.source());
+        a[n++] = Map.entry(TYPE, event.type());
+        a[n++] = Map.entry(SPEC_VERSION, Event.SPEC_VERSION);
+        a[n++] = Map.entry(DATA_CONTENT_TYPE, event.dataContentType().orElse(codec.contentType()));
+        if (time != null) {
+            a[n++] = Map.entry(TIME, time);
+        }
+        if (subject != null) {
+            a[n] = Map.entry(SUBJECT, subject);
+        }
         Map<String, String> headers = event.headers();
         if (!headers.containsKey(Trace.TRACEPARENT)) {
             Trace t = trace != null ? trace : Trace.hop(headers);
-            headers = new HashMap<>(headers);
-            headers.put(Trace.TRACEPARENT, t.traceParent());
-            if (t.traceState() != null && !headers.containsKey(Trace.TRACESTATE)) {
-                headers.put(Trace.TRACESTATE, t.traceState());
+            boolean state = t.traceState() != null && !headers.containsKey(Trace.TRACESTATE);
+            @SuppressWarnings("unchecked")
+            Map.Entry<String, String>[] h = new Map.Entry[headers.size() + (state ? 2 : 1)];
+            int i = 0;
+            for (Map.Entry<String, String> e : headers.entrySet()) {
+                h[i++] = e;
             }
+            h[i++] = Map.entry(Trace.TRACEPARENT, t.traceParent());
+            if (state) {
+                h[i] = Map.entry(Trace.TRACESTATE, t.traceState());
+            }
+            headers = Map.ofEntries(h);
         }
-        return new OutgoingMessage(event.key().orElse(null), attributes, headers, codec.encode(data));
+        return new OutgoingMessage(event.key().orElse(null), Map.ofEntries(a), headers, codec.encode(data));
     }
 
     /**
