@@ -51,7 +51,7 @@ final class CloudEventsBinding {
             String value = new String(h.value(), UTF_8);
             if (key.startsWith(PREFIX) && key.length() > PREFIX.length()) {
                 attributes.put(key.substring(PREFIX.length()), value);
-            } else if (CONTENT_TYPE.equalsIgnoreCase(key)) {
+            } else if (key.length() == CONTENT_TYPE.length() && CONTENT_TYPE.equalsIgnoreCase(key)) {
                 attributes.put(DATA_CONTENT_TYPE, value);
             } else {
                 other.put(key, value);
