@@ -1,12 +1,16 @@
 package io.twelvefold.bench.kafka;
 
 import io.twelvefold.bench.Toon;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -20,6 +24,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -27,7 +34,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The hand-written kafka-clients consume-transform-produce loop that Twelvefold is compared with:
- * poll, {@link Toon#shout(byte[]) shout} each record, send it (idempotent producer, acks=all),
+ * poll, {@link Toon#shout(byte[]) shout} each record, send it as a CloudEvent in binary content mode
+ * (the input's {@code ce_} headers with a new id and time, as Twelvefold writes; idempotent producer, acks=all),
  * wait for every send of the batch, then commit the batch synchronously (auto-commit off), so an
  * input is committed only after its output was acknowledged, as on Twelvefold.
  *
@@ -85,7 +93,7 @@ public final class KafkaHandLoop implements AutoCloseable {
         List<Future<RecordMetadata>> sends = new ArrayList<>(batch.count());
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (ConsumerRecord<String, byte[]> r : batch) {
-            sends.add(producer.send(new ProducerRecord<>(output, r.key(), Toon.shout(r.value()))));
+            sends.add(producer.send(new ProducerRecord<>(output, null, r.key(), Toon.shout(r.value()), cloudEvent(r))));
             offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
         }
         for (Future<RecordMetadata> f : sends) {
@@ -187,5 +195,25 @@ public final class KafkaHandLoop implements AutoCloseable {
             loop.close();
             System.out.println("hand-written kafka loop stopped");
         }
+    }
+
+    /**
+     * The output's headers: what a hand-written CloudEvents processor writes in binary content mode,
+     * as Twelvefold does: the input's {@code ce_} attributes and headers, with a new {@code ce_id}
+     * and {@code ce_time}.
+     */
+    private static Headers cloudEvent(ConsumerRecord<String, byte[]> input) {
+        RecordHeaders headers = new RecordHeaders();
+        for (Header h : input.headers()) {
+            if (!h.key().equals("ce_id") && !h.key().equals("ce_time")) {
+                headers.add(h);
+            }
+        }
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        UUID id = new UUID((random.nextLong() & 0xffffffffffff0fffL) | 0x4000L,
+                (random.nextLong() & 0x3fffffffffffffffL) | 0x8000000000000000L);
+        headers.add("ce_id", id.toString().getBytes(StandardCharsets.UTF_8));
+        headers.add("ce_time", Instant.now().toString().getBytes(StandardCharsets.UTF_8));
+        return headers;
     }
 }
