@@ -55,13 +55,15 @@ final class KafkaTransport implements Transport {
             Capability.ORDERED_BY_KEY, Capability.COMPETING_CONSUMERS, Capability.FAN_OUT,
             Capability.REDELIVERY, Capability.PAUSE_RESUME, Capability.DURABLE));
     private static final Duration PROBE_INTERVAL = Duration.ofSeconds(2);
+    private static final long METRICS_DELAY_MS = 5_000;
 
     private final KafkaTransportConfig config;
     private final java.util.function.Supplier<MeterRegistry> registrySource;
+    private final long createdNanos;
     /** The app's registry; resolved off the start-up path (the runtime may still be building it). */
     private final CompletableFuture<MeterRegistry> registry = new CompletableFuture<>();
-    /** Creates the producer, then resolves the registry and binds the clients' metrics, in this order. */
-    private final java.util.concurrent.ExecutorService background;
+    /** Creates the producer, then resolves the registry; binds the clients' metrics later. */
+    private final java.util.concurrent.ScheduledThreadPoolExecutor background;
     private final CompletableFuture<Admin> admin;
     private final CompletableFuture<KafkaProducer<String, byte[]>> producer;
     private final ScheduledExecutorService probe;
@@ -75,12 +77,14 @@ final class KafkaTransport implements Transport {
     KafkaTransport(KafkaTransportConfig config, java.util.function.Supplier<MeterRegistry> registry) {
         this.config = config;
         this.registrySource = registry;
+        this.createdNanos = System.nanoTime();
         this.producer = new CompletableFuture<>();
-        this.background = Executors.newSingleThreadExecutor(r -> {
+        this.background = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "twelvefold-kafka-init");
             t.setDaemon(true);
             return t;
         });
+        background.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         background.execute(() -> create(producer, this::newProducer));
         background.execute(() -> create(this.registry, registrySource));
         this.producerMetrics = new ClientMetrics(() -> new KafkaClientMetrics(producer.join()));
@@ -123,10 +127,15 @@ final class KafkaTransport implements Transport {
         return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     }
 
-    /** Binds a client's metrics to the registry on the background thread, once the registry exists. */
+    /**
+     * Binds a client's metrics to the registry on the background thread, {@value #METRICS_DELAY_MS} ms
+     * after the transport was created: registering a client's hundred-odd meters (Micrometer's Kafka
+     * binder, on a cold JVM) is CPU the first events need more, on a small machine.
+     */
     void bind(ClientMetrics metrics) {
+        long delay = Math.max(0, METRICS_DELAY_MS - (System.nanoTime() - createdNanos) / 1_000_000);
         try {
-            background.execute(() -> {
+            background.schedule(() -> {
                 try {
                     MeterRegistry r = registryIfReady();
                     if (r != null) {
@@ -135,7 +144,7 @@ final class KafkaTransport implements Transport {
                 } catch (RuntimeException e) {
                     LOG.warn("The Kafka client metrics could not be bound to the meter registry: {}", e.toString());
                 }
-            });
+            }, delay, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // closed meanwhile: nothing to bind
         }

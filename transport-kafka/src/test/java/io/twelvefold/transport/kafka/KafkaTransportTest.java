@@ -152,8 +152,10 @@ class KafkaTransportTest {
         await("the lag of partition 0 to show 10").atMost(TIMEOUT).until(() -> lag(registry, topic) == 10.0);
         unacknowledging.messages.forEach(IncomingMessage::ack);
         await("the lag to drop to 0").atMost(TIMEOUT).until(() -> lag(registry, topic) == 0.0);
-        assertThat(registry.getMeters()).anyMatch(m -> m.getId().getName().startsWith("kafka.consumer."))
-                .anyMatch(m -> m.getId().getName().startsWith("kafka.producer."));
+        // the clients' metrics are bound a few seconds after start, off the start-up path
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(registry.getMeters())
+                .anyMatch(m -> m.getId().getName().startsWith("kafka.consumer."))
+                .anyMatch(m -> m.getId().getName().startsWith("kafka.producer.")));
         s.close();
     }
 
