@@ -301,13 +301,22 @@ public final class Engine {
                 admin = AdminServer.start(httpPort, new Health(), new Scraped(meters));
                 LOG.info("HTTP endpoint on port {}: /health/live, /health/ready, /health/started, /metrics", admin.port());
             }
+            codec = declaration.codec() != null ? declaration.codec() : Codec.json();
+            if (codec instanceof JsonCodec json) {
+                // Jackson's first mapper and the payload types' deserializers, beside the transport's
+                // connection (network waits on a broker): the first event, not READY, needs them
+                Class<?>[] types = new Class<?>[declaration.processors().size()];
+                for (int i = 0; i < types.length; i++) {
+                    types[i] = declaration.processors().get(i).type();
+                }
+                DaemonThreads.start("twelvefold-warm-up-json", new JsonWarmUp(json, types));
+            }
             transport = provider.create(new Context(transportProperties, meters));
             Map<String, String> outputDestinations = new LinkedHashMap<>();
             for (String out : declaration.outputs()) {
                 outputDestinations.put(out, settings.get(out).destination());
             }
             String source = "/" + config.name();
-            codec = declaration.codec() != null ? declaration.codec() : Codec.json();
             outputs = new Outputs(transport, outputDestinations, codec, source);
             publisher = new DefaultPublisher(outputs);
             timer = new ScheduledThreadPoolExecutor(1, new DaemonThreads("twelvefold-retry"));
@@ -324,22 +333,31 @@ public final class Engine {
             state = App.State.READY;
             LOG.info("Twelvefold '{}' ready on transport '{}' in {} ms: processors {}, outputs {}", config.name(),
                     provider.name(), (System.nanoTime() - t0) / 1_000_000, subscribed, declaration.outputs());
-            DaemonThreads.start("twelvefold-after-ready", new AfterReady(codec == JsonCodec.DEFAULT));
+            DaemonThreads.start("twelvefold-after-ready", new AfterReady());
+        }
+    }
+
+    /** Warms a JSON codec up for the processors' payload types. */
+    private static final class JsonWarmUp implements Runnable {
+        private final JsonCodec codec;
+        private final Class<?>[] types;
+
+        JsonWarmUp(JsonCodec codec, Class<?>[] types) {
+            this.codec = codec;
+            this.types = types;
+        }
+
+        @Override
+        public void run() {
+            codec.warmUp(types);
         }
     }
 
     /**
      * What is done once READY, beside the first events: registering the meters (their counts start
-     * at the first event all the same), then loading Jackson, whose first mapper costs about 200 ms
-     * (a JSON event that comes sooner waits for it).
+     * at the first event all the same).
      */
     private final class AfterReady implements Runnable {
-        private final boolean warmUpJson;
-
-        AfterReady(boolean warmUpJson) {
-            this.warmUpJson = warmUpJson;
-        }
-
         @Override
         public void run() {
             try {
@@ -350,9 +368,6 @@ public final class Engine {
                 }
             } catch (RuntimeException e) {
                 LOG.error("Meters cannot be registered: {}", e.toString(), e);
-            }
-            if (warmUpJson) {
-                JsonCodec.warmUp();
             }
         }
     }

@@ -12,7 +12,7 @@ public final class JsonCodec implements Codec {
     /**
      * The shared default instance. Its object mapper is made on first use, not when the class
      * loads: Jackson's first {@code ObjectMapper} costs about 200 ms, which must not delay
-     * readiness (see {@link #warmUp()}).
+     * readiness (see {@link #warmUp(Class[])}).
      */
     public static final JsonCodec DEFAULT = new JsonCodec();
 
@@ -41,11 +41,25 @@ public final class JsonCodec implements Codec {
     }
 
     /**
-     * Builds the default mapper and its serializers for a small object, so that the first event
-     * does not pay for loading Jackson. Meant for a background thread once the app is ready.
+     * Builds this codec's mapper, its serializers for a small object and its deserializers for the
+     * given payload types, so that the first event does not pay for them (Jackson's first mapper
+     * costs about 200 ms, a record's deserializer tens more). Meant for a background thread while
+     * the transport connects; never throws: a type Jackson cannot read fails on its first event.
+     *
+     * @param types the payload types the app's processors decode, never null
      */
-    public static void warmUp() {
-        DEFAULT.decode(DEFAULT.encode(java.util.Map.of("warm", "up")), java.util.Map.class);
+    public void warmUp(Class<?>[] types) {
+        try {
+            decode(encode(java.util.Map.of("warm", "up")), java.util.Map.class);
+            for (Class<?> type : types) {
+                if (type != byte[].class) {
+                    // an ObjectReader fetches its root deserializer eagerly
+                    mapper().readerFor(type);
+                }
+            }
+        } catch (RuntimeException e) {
+            // reported where it matters: on the first event of that type
+        }
     }
 
     @Override
