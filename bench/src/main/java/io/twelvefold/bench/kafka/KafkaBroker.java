@@ -58,6 +58,36 @@ public final class KafkaBroker implements AutoCloseable {
         return server != null;
     }
 
+    /**
+     * Waits (up to a minute) until the leader of every partition of freshly created topics serves
+     * requests, so that an idempotent producer's first batches are not refused while later ones get
+     * through (which leaves it retrying with OUT_OF_ORDER_SEQUENCE_NUMBER). DescribeProducers is
+     * answered by each partition's leader itself.
+     *
+     * @param admin an admin client of the broker
+     * @param topics the new topics
+     * @throws Exception when the partitions do not serve within a minute
+     */
+    public static void awaitServing(org.apache.kafka.clients.admin.Admin admin, java.util.Collection<String> topics)
+            throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+        while (true) {
+            try {
+                java.util.List<org.apache.kafka.common.TopicPartition> partitions = new java.util.ArrayList<>();
+                admin.describeTopics(topics).allTopicNames().get(5, java.util.concurrent.TimeUnit.SECONDS)
+                        .forEach((name, d) -> d.partitions().forEach(
+                                p -> partitions.add(new org.apache.kafka.common.TopicPartition(name, p.partition()))));
+                admin.describeProducers(partitions).all().get(5, java.util.concurrent.TimeUnit.SECONDS);
+                return;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
     private static KafkaBroker start() {
         long t0 = System.nanoTime();
         try {

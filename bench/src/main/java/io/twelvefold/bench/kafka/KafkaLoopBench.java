@@ -59,7 +59,7 @@ public final class KafkaLoopBench {
                 topics.add(new NewTopic("bench-tf-out-" + run + "-" + r, PARTITIONS, (short) 1));
             }
             admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
-            Thread.sleep(1000); // let the partitions' leaders settle before producing
+            KafkaBroker.awaitServing(admin, topics.stream().map(NewTopic::name).toList());
             fill(bootstrap, input, records);
             System.out.printf("input: %,d records on %d partitions%n", records, PARTITIONS);
             List<Double> hand = new ArrayList<>();

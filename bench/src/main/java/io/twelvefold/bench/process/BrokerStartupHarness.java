@@ -350,7 +350,7 @@ public final class BrokerStartupHarness {
                 topics.add(new NewTopic(out, PARTITIONS, (short) 1));
             }
             admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
-            Thread.sleep(1000); // let the partitions' leaders settle before producing
+            KafkaBroker.awaitServing(admin, topics.stream().map(NewTopic::name).toList());
             try (KafkaProducer<String, byte[]> producer = KafkaHandLoop.producer(broker.bootstrapServers())) {
                 Future<RecordMetadata> last = null;
                 for (int i = 0; i < events; i++) {
