@@ -158,6 +158,11 @@ final class Dispatcher<T> implements MessageHandler {
         Delivery(IncomingMessage message) {
             this.message = message;
         }
+
+        /** Running, or taken and not yet acknowledged: a graceful stop or a revocation waits for it. */
+        boolean held() {
+            return running || inTaken;
+        }
     }
 
     Dispatcher(ChannelSettings settings, Class<T> type, EventProcessor<T> processor, Codec codec, Outputs outputs,
@@ -276,7 +281,7 @@ final class Dispatcher<T> implements MessageHandler {
                 if (left <= 0) {
                     List<Delivery> late = new ArrayList<>();
                     for (Delivery d : running) {
-                        if (d.running || d.inTaken) {
+                        if (d.held()) {
                             late.add(d);
                         }
                     }
@@ -292,7 +297,7 @@ final class Dispatcher<T> implements MessageHandler {
 
     private static boolean anyBusy(List<Delivery> deliveries) {
         for (Delivery d : deliveries) {
-            if (d.running || d.inTaken) {
+            if (d.held()) {
                 return true;
             }
         }
@@ -394,7 +399,7 @@ final class Dispatcher<T> implements MessageHandler {
         inFlight--;
     }
 
-    /** Puts every taken event after {@code d} (exclusive; all of them when null) back in the queue, in order. */
+    /** Puts every taken event after {@code d} back in the queue, in order. */
     private void rewindAfter(Lane lane, Delivery d) {
         while (!lane.taken.isEmpty() && lane.taken.peekLast() != d) {
             Delivery e = lane.taken.pollLast();
