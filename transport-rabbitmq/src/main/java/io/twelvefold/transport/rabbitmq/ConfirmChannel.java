@@ -165,7 +165,19 @@ final class ConfirmChannel {
                 }
             }
         }
-        // complete outside the lock: callers may send again from their callbacks
+        // complete outside the lock: callers may send again from their callbacks; the acknowledgements
+        // that completing the batch makes on this thread go out together at its end
+        AckBatch batch = done.size() > 1 ? AckBatch.open() : null;
+        try {
+            completeAll(done, ack);
+        } finally {
+            if (batch != null) {
+                batch.close();
+            }
+        }
+    }
+
+    private static void completeAll(List<Send> done, boolean ack) {
         for (Send send : done) {
             if (!ack) {
                 send.future.completeExceptionally(new TransportException("RabbitMQ refused the message sent to exchange '"

@@ -182,6 +182,13 @@ final class RabbitMqSubscription implements Subscription {
             redeliveries.remove(redeliveryKey(message.attributes().get("id")));
         }
         completions.add(message);
+        if (!AckBatch.defer(this)) {
+            flushCompletions();
+        }
+    }
+
+    /** Flushes the queued completions, unless another thread is doing it. */
+    void flushCompletions() {
         // the first acknowledging thread flushes, inline; the others leave their tags to it, so that
         // acknowledgements made while it writes go out together, as one multiple-ack where they are contiguous
         if (flushers.getAndIncrement() != 0) {
