@@ -21,7 +21,10 @@ import java.util.Map;
  * process CPU per event, then the medians and the median of the per-round ratios.
  *
  * <p>Usage: {@code java -cp bench/target/benchmarks.jar io.twelvefold.bench.rabbitmq.RabbitLoopBench [events] [rounds]}
- * against {@code TWELVEFOLD_RABBITMQ_URI} (default {@code amqp://localhost:5672}).
+ * against {@code TWELVEFOLD_RABBITMQ_URI} (default {@code amqp://localhost:5672}). With
+ * {@code -Dbench.broker.pid=<pid>} (a broker on this machine, e.g. {@code $(pgrep -f beam.smp)}) it
+ * also reports the broker's CPU time per event of each side, read from {@code /proc/<pid>/stat};
+ * {@code -Dbench.only=twelvefold|hand} runs one side only, to profile it.
  */
 public final class RabbitLoopBench {
     private static final com.sun.management.OperatingSystemMXBean OS =
@@ -30,7 +33,29 @@ public final class RabbitLoopBench {
     private RabbitLoopBench() {
     }
 
-    private record Result(double perSecond, double cpuMicrosPerEvent) {
+    private record Result(double perSecond, double cpuMicrosPerEvent, double brokerMicrosPerEvent) {
+    }
+
+    /** {@code -Dbench.only=twelvefold} or {@code hand} runs one side only (to profile it). */
+    private static final String ONLY = System.getProperty("bench.only", "");
+    /** The broker's process, when {@code -Dbench.broker.pid} names it (a local broker): its CPU is read too. */
+    private static final long BROKER_PID = Long.getLong("bench.broker.pid", -1);
+    private static final long TICKS_PER_SECOND = Long.getLong("bench.clock.ticks", 100);
+
+    /** CPU time of the broker's process so far, in microseconds, or 0 when unknown. */
+    private static long brokerCpuMicros() {
+        if (BROKER_PID < 0) {
+            return 0;
+        }
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + BROKER_PID + "/stat"));
+            // fields after the command (in parentheses): state is field 3, utime 14, stime 15
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            return ticks * 1_000_000 / TICKS_PER_SECOND;
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalStateException("cannot read the CPU time of bench.broker.pid " + BROKER_PID + ": " + e, e);
+        }
     }
 
     /**
@@ -65,14 +90,18 @@ public final class RabbitLoopBench {
                 tf.add(t.perSecond());
                 hand.add(h.perSecond());
                 ratios.add(t.perSecond() / h.perSecond());
-                System.out.printf("round %d: twelvefold %,.0f events/s (%.0f us CPU/event), hand-written %,.0f events/s "
-                        + "(%.0f us CPU/event), ratio %.2f%n", round, t.perSecond(), t.cpuMicrosPerEvent(),
-                        h.perSecond(), h.cpuMicrosPerEvent(), t.perSecond() / h.perSecond());
+                System.out.printf("round %d: twelvefold %,.0f events/s (%.0f us CPU/event%s), hand-written %,.0f events/s "
+                        + "(%.0f us CPU/event%s), ratio %.2f%n", round, t.perSecond(), t.cpuMicrosPerEvent(),
+                        broker(t), h.perSecond(), h.cpuMicrosPerEvent(), broker(h), t.perSecond() / h.perSecond());
             }
             System.out.printf("median: twelvefold %,.0f events/s, hand-written %,.0f events/s, ratio %.2f "
                     + "(median of the rounds' ratios %.2f)%n", median(tf), median(hand), median(tf) / median(hand),
                     median(ratios));
         }
+    }
+
+    private static String broker(Result r) {
+        return BROKER_PID < 0 ? "" : String.format(", broker %.0f us CPU/event", r.brokerMicrosPerEvent());
     }
 
     private static double median(List<Double> values) {
@@ -83,6 +112,9 @@ public final class RabbitLoopBench {
     }
 
     private static Result twelvefold(RabbitBroker broker, int n) throws Exception {
+        if ("hand".equals(ONLY)) {
+            return new Result(Double.NaN, Double.NaN, Double.NaN);
+        }
         String in = RabbitBroker.unique("tf-in");
         String out = RabbitBroker.unique("tf-out");
         String group = "bench";
@@ -102,17 +134,22 @@ public final class RabbitLoopBench {
                 .output("shouted")
                 .build();
         long cpu0 = OS.getProcessCpuTime();
+        long broker0 = brokerCpuMicros();
         long t0 = System.nanoTime();
         app.start();
         broker.awaitReady(sink, n);
         long nanos = System.nanoTime() - t0;
         double cpu = (OS.getProcessCpuTime() - cpu0) / 1e3 / n;
+        double brokerCpu = (brokerCpuMicros() - broker0) / (double) n;
         app.close();
         broker.delete(List.of(in + "." + group, in + ".dlq." + group, sink), List.of(in, in + ".dlq", out));
-        return new Result(n / (nanos / 1e9), cpu);
+        return new Result(n / (nanos / 1e9), cpu, brokerCpu);
     }
 
     private static Result handWritten(RabbitBroker broker, int n) throws Exception {
+        if ("twelvefold".equals(ONLY)) {
+            return new Result(Double.NaN, Double.NaN, Double.NaN);
+        }
         String in = RabbitBroker.unique("hand-in");
         String out = RabbitBroker.unique("hand-out");
         String queue = in + ".hand";
@@ -120,13 +157,15 @@ public final class RabbitLoopBench {
         String sink = broker.sink(out);
         broker.preload(in, n);
         long cpu0 = OS.getProcessCpuTime();
+        long broker0 = brokerCpuMicros();
         long t0 = System.nanoTime();
         RabbitHandLoop loop = RabbitHandLoop.start(broker.uri(), in, queue, out);
         broker.awaitReady(sink, n);
         long nanos = System.nanoTime() - t0;
         double cpu = (OS.getProcessCpuTime() - cpu0) / 1e3 / n;
+        double brokerCpu = (brokerCpuMicros() - broker0) / (double) n;
         loop.close();
         broker.delete(List.of(queue, sink), List.of(in, out));
-        return new Result(n / (nanos / 1e9), cpu);
+        return new Result(n / (nanos / 1e9), cpu, brokerCpu);
     }
 }
