@@ -41,13 +41,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A connection to a Kafka cluster: one shared idempotent producer, one admin client (topic
- * provisioning and the health probe), and a consumer per subscription.
+ * provisioning, the health probe, the KIP-848 group settling), and a consumer per subscription.
  *
  * <p>Creating a Kafka client takes 200-600 ms of class loading, configuration and metrics set-up
  * on a cold JVM. Only the consumer is on the way to ready (subscribing joins the group), so the
- * producer and the admin client are created on threads of their own as soon as the transport
- * exists, while the caller goes on to create the consumer; publishers take the producer when they
- * first send, and subscribing waits for it only once the group is joined.
+ * producer is created on a thread of its own as soon as the transport exists, while the caller
+ * goes on to create the consumer; publishers take the producer when they first send, and
+ * subscribing waits for it only once the group is joined. The admin client is not needed to
+ * start: it is created {@value #ADMIN_DELAY_MS} ms after the transport (then probes the cluster
+ * every 2 s), or earlier when something needs it first (topic provisioning, a KIP-848 member
+ * joining others); until it probes, a joined group is what shows the cluster reachable.
  */
 final class KafkaTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTransport.class);
@@ -56,6 +59,9 @@ final class KafkaTransport implements Transport {
             Capability.REDELIVERY, Capability.PAUSE_RESUME, Capability.DURABLE));
     private static final Duration PROBE_INTERVAL = Duration.ofSeconds(2);
     private static final long METRICS_DELAY_MS = 5_000;
+    /** When the admin client is created if nothing needed it before: after the start, off its CPU. */
+    static final long ADMIN_DELAY_MS = 5_000;
+    private static final long SETTLE_GRACE_MS = 500;
 
     private final KafkaTransportConfig config;
     private final java.util.function.Supplier<MeterRegistry> registrySource;
@@ -64,7 +70,10 @@ final class KafkaTransport implements Transport {
     private final CompletableFuture<MeterRegistry> registry = new CompletableFuture<>();
     /** Creates the producer, then resolves the registry; binds the clients' metrics later. */
     private final java.util.concurrent.ScheduledThreadPoolExecutor background;
-    private final CompletableFuture<Admin> admin;
+    /** Guards {@link #adminClient}. */
+    private final Object adminLock = new Object();
+    private Admin adminClient;
+    private RuntimeException adminFailure;
     private final CompletableFuture<KafkaProducer<String, byte[]>> producer;
     private final ScheduledExecutorService probe;
     private final Set<String> provisioned = ConcurrentHashMap.newKeySet();
@@ -75,6 +84,12 @@ final class KafkaTransport implements Transport {
     private volatile boolean closed;
 
     KafkaTransport(KafkaTransportConfig config, java.util.function.Supplier<MeterRegistry> registry) {
+        this(config, registry, ADMIN_DELAY_MS);
+    }
+
+    /** @param adminDelayMs when the first probe creates the admin client, if nothing needed it before */
+    KafkaTransport(KafkaTransportConfig config, java.util.function.Supplier<MeterRegistry> registry,
+            long adminDelayMs) {
         this.config = config;
         this.registrySource = registry;
         this.createdNanos = System.nanoTime();
@@ -94,10 +109,8 @@ final class KafkaTransport implements Transport {
             t.setDaemon(true);
             return t;
         });
-        // the probe's thread creates the admin client, then probes with it
-        this.admin = new CompletableFuture<>();
-        probe.execute(() -> create(admin, this::newAdmin));
-        probe.scheduleWithFixedDelay(this::probe, 0, PROBE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        // the first probe creates the admin client, unless something needed it before
+        probe.scheduleWithFixedDelay(this::probe, adminDelayMs, PROBE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static <T> void create(CompletableFuture<T> client, java.util.function.Supplier<T> factory) {
@@ -105,6 +118,13 @@ final class KafkaTransport implements Transport {
             client.complete(factory.get());
         } catch (RuntimeException | Error e) {
             client.completeExceptionally(e);
+        }
+    }
+
+    /** Whether the admin client exists (it is created late, or when first needed). For tests. */
+    boolean adminCreated() {
+        synchronized (adminLock) {
+            return adminClient != null;
         }
     }
 
@@ -224,7 +244,11 @@ final class KafkaTransport implements Transport {
         return subscription;
     }
 
-    /** Whether the last probe (a describeCluster every 2 s) reached the cluster. */
+    /**
+     * Whether the last probe (a describeCluster every 2 s, from {@value #ADMIN_DELAY_MS} ms after the
+     * transport was created) reached the cluster; before the first probe, whether a subscription
+     * joined its group.
+     */
     @Override
     public boolean connected() {
         return connected && !closed;
@@ -249,9 +273,11 @@ final class KafkaTransport implements Transport {
         }
         background.shutdown();
         probe.shutdownNow();
-        Admin a = admin.exceptionally(e -> null).join();
-        if (a != null) {
-            a.close(Duration.ofSeconds(5));
+        synchronized (adminLock) {
+            // closed is set: no admin client is created after this
+            if (adminClient != null) {
+                adminClient.close(Duration.ofSeconds(5));
+            }
         }
     }
 
@@ -268,8 +294,26 @@ final class KafkaTransport implements Transport {
         return client(producer, "producer");
     }
 
+    /**
+     * The admin client, created by the calling thread if it does not exist yet (once; a failure is
+     * kept and thrown again).
+     */
     private Admin admin() {
-        return client(admin, "admin client");
+        synchronized (adminLock) {
+            if (adminClient == null && adminFailure == null) {
+                checkOpen();
+                try {
+                    adminClient = newAdmin();
+                } catch (RuntimeException e) {
+                    adminFailure = new TransportException("The Kafka admin client could not be created: "
+                            + e.getMessage(), e);
+                }
+            }
+            if (adminFailure != null) {
+                throw adminFailure;
+            }
+            return adminClient;
+        }
     }
 
     private static <T> T client(CompletableFuture<T> client, String what) {
@@ -360,22 +404,31 @@ final class KafkaTransport implements Transport {
      * KIP-848 groups: waits (at most {@code max}) until every member reconciled its target
      * assignment, so that a member joining a busy group gets its partitions before the caller goes
      * on, rather than after the others drained the backlog. Returns as soon as {@code settled}
-     * says so (the member owns every partition: nothing to wait for). Best effort: returns
-     * silently on timeout.
+     * says so (the member owns every partition: nothing to wait for). A member alone in its group
+     * usually gets every partition with its first heartbeat: for up to {@value #SETTLE_GRACE_MS} ms
+     * only {@code settled} is watched, so that such a member does not create the admin client on
+     * its way to ready. Best effort: returns silently on timeout.
      */
     void awaitGroupSettled(String group, Duration max, java.util.function.BooleanSupplier settled) {
-        long deadline = System.nanoTime() + max.toNanos();
+        long start = System.nanoTime();
+        long deadline = start + max.toNanos();
+        long grace = start + Math.min(max.toNanos(), TimeUnit.MILLISECONDS.toNanos(SETTLE_GRACE_MS));
+        try {
+            while (System.nanoTime() < grace && !settled.getAsBoolean() && !adminCreated()) {
+                Thread.sleep(5);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
         while (System.nanoTime() < deadline && !settled.getAsBoolean()) {
             try {
-                Admin a = admin.getNow(null);
-                if (a != null) {
-                    ConsumerGroupDescription d = a.describeConsumerGroups(List.of(group)).describedGroups().get(group)
-                            .get(2, TimeUnit.SECONDS);
-                    if (d.groupState() == GroupState.STABLE && d.groupEpoch().equals(d.targetAssignmentEpoch())) {
-                        return;
-                    }
+                ConsumerGroupDescription d = admin().describeConsumerGroups(List.of(group)).describedGroups()
+                        .get(group).get(2, TimeUnit.SECONDS);
+                if (d.groupState() == GroupState.STABLE && d.groupEpoch().equals(d.targetAssignmentEpoch())) {
+                    return;
                 }
-                Thread.sleep(a == null ? 5 : 20);
+                Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -398,10 +451,7 @@ final class KafkaTransport implements Transport {
 
     private void probe() {
         try {
-            Admin a = admin.getNow(null);
-            if (a == null) {
-                return; // still being created
-            }
+            Admin a = admin();
             a.describeCluster(new DescribeClusterOptions().timeoutMs((int) PROBE_INTERVAL.toMillis()))
                     .clusterId().get(PROBE_INTERVAL.toMillis() + 500, TimeUnit.MILLISECONDS);
             markConnected();

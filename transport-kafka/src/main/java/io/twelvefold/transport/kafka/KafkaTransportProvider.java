@@ -55,7 +55,9 @@ public final class KafkaTransportProvider implements TransportProvider {
     }
 
     /**
-     * Validates the configuration and creates the clients. Kafka clients connect lazily and
+     * Validates the configuration and starts creating the producer, on a thread of its own (the
+     * consumers come with the subscriptions, the admin client a few seconds later or when topic
+     * provisioning first needs it). Kafka clients connect lazily and
      * reconnect by themselves: an unreachable cluster does not fail here, it shows as
      * {@link Transport#connected()} false, and subscribing fails after {@code subscribe-timeout}.
      *

@@ -28,6 +28,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -163,17 +164,45 @@ class KafkaTransportTest {
     @DisplayName("connected() is true with the cluster reachable and stays false while it is not; subscribing then fails in time")
     void health() {
         Transport up = transport(new SimpleMeterRegistry());
+        // no subscription: the admin client's probe, a few seconds after the start, finds the cluster
         await().atMost(TIMEOUT).until(up::connected);
+        assertThat(((KafkaTransport) up).adminCreated()).isTrue();
 
         Map<String, String> p = new LinkedHashMap<>();
         p.put("bootstrap-servers", "127.0.0.1:1");
         p.put("subscribe-timeout", "2s");
-        Transport down = closeLater(new KafkaTransportProvider().create(new TestContext(p, new SimpleMeterRegistry())));
+        // the probe at once (not after the usual delay), so that it runs while connected() is watched
+        KafkaTransport down = closeLater(new KafkaTransport(KafkaTransportConfig.of(p), SimpleMeterRegistry::new, 0));
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> !down.connected());
+        assertThat(down.adminCreated()).as("the probe ran").isTrue();
         assertThatThrownBy(() -> down.subscribe(new SubscriptionRequest("nowhere", "g", 10), new Recorder(m -> true)))
                 .isInstanceOf(TransportException.class)
                 .hasMessage("Subscribing group 'g' to Kafka topic 'nowhere' did not join the group within PT2S: is the "
                         + "cluster at '127.0.0.1:1' reachable? (twelvefold.kafka.subscribe-timeout)");
+    }
+
+    @Test
+    @DisplayName("Starting needs no admin client: a joined group shows the cluster reachable until the delayed probe takes over")
+    void readinessBeforeTheAdminClient() throws Exception {
+        String topic = unique("no-admin");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", EmbeddedKafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        }
+        Map<String, String> properties = new LinkedHashMap<>(EmbeddedKafka.transportProperties());
+        properties.put("provision-topics", "false");
+        // a probe that never comes during the test: only the subscription can show the cluster reachable
+        KafkaTransport transport = closeLater(new KafkaTransport(KafkaTransportConfig.of(properties),
+                SimpleMeterRegistry::new, TimeUnit.HOURS.toMillis(1)));
+        assertThat(transport.connected()).as("nothing reached the cluster yet").isFalse();
+
+        Recorder recorder = new Recorder(m -> true);
+        closeLater(transport.subscribe(new SubscriptionRequest(topic, unique("group"), 10), recorder));
+        assertThat(transport.connected()).as("the group was joined").isTrue();
+        assertThat(transport.adminCreated()).as("no admin client on the way to ready").isFalse();
+        List<String> sent = sendAll(transport, topic, 3);
+        await().atMost(TIMEOUT).until(() -> recorder.ids().size() == 3);
+        assertThat(recorder.ids()).isEqualTo(sent);
+        assertThat(transport.adminCreated()).as("publishing and consuming need no admin client").isFalse();
     }
 
     @Test
