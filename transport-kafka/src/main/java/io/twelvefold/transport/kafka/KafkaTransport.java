@@ -34,6 +34,12 @@ import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.ResponseHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
@@ -44,13 +50,15 @@ import org.slf4j.LoggerFactory;
  * provisioning, the health probe, the KIP-848 group settling), and a consumer per subscription.
  *
  * <p>Creating a Kafka client takes 200-600 ms of class loading, configuration and metrics set-up
- * on a cold JVM. Only the consumer is on the way to ready (subscribing joins the group), so the
- * producer is created on a thread of its own as soon as the transport exists, while the caller
- * goes on to create the consumer; publishers take the producer when they first send, and
- * subscribing waits for it only once the group is joined. The admin client is not needed to
- * start: it is created {@value #ADMIN_DELAY_MS} ms after the transport (then probes the cluster
- * every 2 s), or earlier when something needs it first (topic provisioning, a KIP-848 member
- * joining others); until it probes, a joined group is what shows the cluster reachable.
+ * on a cold JVM, and the first request another 200-300 ms (the protocol's message, request and
+ * error classes, about a thousand, initialised by one thread). Only the consumer is on the way to
+ * ready (subscribing joins the group), so as soon as the transport exists a thread of its own
+ * initialises the protocol classes and then creates the producer, while the caller goes on to
+ * create the consumer; publishers take the producer when they first send, and subscribing waits
+ * for it only once the group is joined. The admin client is not needed to start: it is created
+ * {@value #ADMIN_DELAY_MS} ms after the transport (then probes the cluster every 2 s), or earlier
+ * when something needs it first (topic provisioning, a KIP-848 member joining others); until it
+ * probes, a joined group is what shows the cluster reachable.
  */
 final class KafkaTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTransport.class);
@@ -100,6 +108,9 @@ final class KafkaTransport implements Transport {
             return t;
         });
         background.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        // the protocol classes first: the consumer's first request needs them, and the main thread
+        // is meanwhile creating the consumer, which needs other classes
+        background.execute(KafkaTransport::initialiseProtocol);
         background.execute(() -> create(producer, this::newProducer));
         background.execute(() -> create(this.registry, registrySource));
         this.producerMetrics = new ClientMetrics(() -> new KafkaClientMetrics(producer.join()));
@@ -111,6 +122,25 @@ final class KafkaTransport implements Transport {
         });
         // the first probe creates the admin client, unless something needed it before
         probe.scheduleWithFixedDelay(this::probe, adminDelayMs, PROBE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Loads and initialises the classes of the Kafka protocol that every client's first request
+     * needs: the API keys (which initialise every message class and its schemas), the parsing of
+     * requests and responses (linking them loads every request and response class) and the error
+     * codes (every exception class). A client would do the same on its network thread at its first
+     * request, on the way to the first response. No I/O; what fails here is left to the client.
+     */
+    static void initialiseProtocol() {
+        ClassLoader loader = KafkaTransport.class.getClassLoader();
+        for (Class<?> c : List.of(ApiKeys.class, AbstractRequest.class, AbstractResponse.class, RequestHeader.class,
+                ResponseHeader.class, Errors.class)) {
+            try {
+                Class.forName(c.getName(), true, loader);
+            } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+                LOG.debug("Could not initialise {} ahead: {}", c.getName(), e.toString());
+            }
+        }
     }
 
     private static <T> void create(CompletableFuture<T> client, java.util.function.Supplier<T> factory) {
