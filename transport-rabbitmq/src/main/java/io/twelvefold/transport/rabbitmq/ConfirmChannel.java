@@ -14,8 +14,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,8 +37,11 @@ final class ConfirmChannel {
     private final Connection connection;
     private final RabbitMqMeters meters;
     private final Object lock = new Object();
-    /** Unconfirmed sends by publish sequence number; guarded by {@link #lock}. */
-    private final NavigableMap<Long, Send> unconfirmed = new TreeMap<>();
+    /**
+     * Unconfirmed sends in publish order (so by increasing sequence number, which is how the broker
+     * confirms them); guarded by {@link #lock}.
+     */
+    private final ArrayDeque<Send> unconfirmed = new ArrayDeque<>();
     /** Sends waiting for the connection to come back, in order; guarded by {@link #lock}. */
     private final ArrayDeque<Send> waiting = new ArrayDeque<>();
     private Channel channel;
@@ -49,13 +50,17 @@ final class ConfirmChannel {
 
     /** A send and its outcome. */
     static final class Send {
+        final Object owner;
         final String exchange;
         final OutgoingMessage message;
         final Map<String, Object> headers;
         final CompletableFuture<Void> future = new CompletableFuture<>();
+        /** The publish sequence number on the current channel; guarded by the channel's lock. */
+        long sequence;
         String returned;
 
-        Send(String exchange, OutgoingMessage message) {
+        Send(Object owner, String exchange, OutgoingMessage message) {
+            this.owner = owner;
             this.exchange = exchange;
             this.message = message;
             this.headers = CloudEventsMapping.headers(message);
@@ -105,12 +110,13 @@ final class ConfirmChannel {
     /**
      * Publishes a message (mandatory, persistent) to an exchange.
      *
+     * @param owner the publisher that sends it (see {@link #pending})
      * @param exchange the exchange, never null
      * @param message the message, never null
      * @return completes when confirmed, never null
      */
-    CompletableFuture<Void> send(String exchange, OutgoingMessage message) {
-        Send send = new Send(exchange, message);
+    CompletableFuture<Void> send(Object owner, String exchange, OutgoingMessage message) {
+        Send send = new Send(owner, exchange, message);
         synchronized (lock) {
             if (closed) {
                 send.future.completeExceptionally(new TransportException(
@@ -133,16 +139,17 @@ final class ConfirmChannel {
             channel = open();
         }
         long sequence = channel.getNextPublishSeqNo();
+        send.sequence = sequence;
         // the headers belong to this send; basicPublish serializes them before it returns
         send.headers.put(CloudEventsMapping.PUBLISH_SEQUENCE, sequence);
         AMQP.BasicProperties properties = CloudEventsMapping.properties(send.message, send.headers);
-        unconfirmed.put(sequence, send);
+        unconfirmed.addLast(send);
         try {
             channel.basicPublish(send.exchange, CloudEventsMapping.routingKey(send.message.key()), true, properties,
                     send.message.payload());
         } catch (IOException | AlreadyClosedException e) {
             // the connection is going away: the shutdown listener will see it; send again once it is back
-            unconfirmed.remove(sequence);
+            unconfirmed.removeLast();
             down = true;
             waiting.add(send);
         }
@@ -155,12 +162,14 @@ final class ConfirmChannel {
                 return;
             }
             if (multiple) {
-                NavigableMap<Long, Send> head = unconfirmed.headMap(tag, true);
-                done.addAll(head.values());
-                head.clear();
+                while (!unconfirmed.isEmpty() && unconfirmed.peekFirst().sequence <= tag) {
+                    done.add(unconfirmed.pollFirst());
+                }
             } else {
-                Send send = unconfirmed.remove(tag);
+                Send send = find(tag);
                 if (send != null) {
+                    // the oldest, as a rule: the broker confirms in publish order
+                    unconfirmed.removeFirstOccurrence(send);
                     done.add(send);
                 }
             }
@@ -192,6 +201,41 @@ final class ConfirmChannel {
         }
     }
 
+    /** Under the lock: the unconfirmed send with this sequence number, or null. */
+    private Send find(long sequence) {
+        for (Send send : unconfirmed) {
+            if (send.sequence == sequence) {
+                return send;
+            }
+            if (send.sequence > sequence) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Adds the futures of the sends of one publisher that are not confirmed yet (published or
+     * waiting for the connection).
+     *
+     * @param owner the publisher
+     * @param into where to add them
+     */
+    void pending(Object owner, List<CompletableFuture<Void>> into) {
+        synchronized (lock) {
+            for (Send send : unconfirmed) {
+                if (send.owner == owner) {
+                    into.add(send.future);
+                }
+            }
+            for (Send send : waiting) {
+                if (send.owner == owner) {
+                    into.add(send.future);
+                }
+            }
+        }
+    }
+
     private void returned(Channel source, AMQP.BasicProperties properties, int code, String text, String exchange) {
         Object sequence = properties.getHeaders() == null ? null
                 : properties.getHeaders().get(CloudEventsMapping.PUBLISH_SEQUENCE);
@@ -201,7 +245,7 @@ final class ConfirmChannel {
                         exchange, code, text);
                 return;
             }
-            Send send = unconfirmed.get(n.longValue());
+            Send send = find(n.longValue());
             if (send != null) {
                 send.returned = code + " " + text;
             }
@@ -217,7 +261,7 @@ final class ConfirmChannel {
             if (cause.isHardError() || !connection.isOpen()) {
                 // the connection dropped: send the unconfirmed again once it recovered
                 down = true;
-                List<Send> again = new ArrayList<>(unconfirmed.values());
+                List<Send> again = new ArrayList<>(unconfirmed);
                 unconfirmed.clear();
                 for (int i = again.size() - 1; i >= 0; i--) {
                     waiting.addFirst(again.get(i));
@@ -228,7 +272,7 @@ final class ConfirmChannel {
                 }
             } else if (!cause.isInitiatedByApplication()) {
                 // a channel error: the broker will not confirm what it held, and the channel stays closed
-                failed.addAll(unconfirmed.values());
+                failed.addAll(unconfirmed);
                 unconfirmed.clear();
                 channel = null;
             }
@@ -265,7 +309,7 @@ final class ConfirmChannel {
                 return;
             }
             closed = true;
-            failed.addAll(unconfirmed.values());
+            failed.addAll(unconfirmed);
             failed.addAll(waiting);
             unconfirmed.clear();
             waiting.clear();

@@ -4,10 +4,9 @@ import io.twelvefold.core.TransportException;
 import io.twelvefold.core.spi.OutgoingMessage;
 import io.twelvefold.core.spi.Publisher;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -25,7 +24,6 @@ final class RabbitMqPublisher implements Publisher {
     private final RabbitMqTransport transport;
     private final String exchange;
     private final Duration closeTimeout;
-    private final Set<CompletableFuture<Void>> outstanding = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     RabbitMqPublisher(RabbitMqTransport transport, String exchange, Duration closeTimeout) {
@@ -41,12 +39,7 @@ final class RabbitMqPublisher implements Publisher {
             return CompletableFuture.failedFuture(new TransportException("The RabbitMQ publisher of exchange '" + exchange
                     + "' is closed"));
         }
-        CompletableFuture<Void> sent = transport.channelFor(message.key()).send(exchange, message);
-        if (!sent.isDone()) {
-            outstanding.add(sent);
-            sent.whenComplete((ok, error) -> outstanding.remove(sent));
-        }
-        return sent;
+        return transport.channelFor(message.key()).send(this, exchange, message);
     }
 
     @Override
@@ -55,18 +48,20 @@ final class RabbitMqPublisher implements Publisher {
             return;
         }
         closed = true;
-        CompletableFuture<?>[] pending = outstanding.toArray(new CompletableFuture<?>[0]);
-        if (pending.length == 0) {
+        // the sends not confirmed yet are found where they wait, rather than tracked per send
+        List<CompletableFuture<Void>> pending = transport.pending(this);
+        if (pending.isEmpty()) {
             transport.closed(this);
             return;
         }
         try {
-            CompletableFuture.allOf(pending).get(closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(pending.toArray(new CompletableFuture<?>[0]))
+                    .get(closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             // each send reported its own failure to its caller
         } catch (TimeoutException e) {
             LOG.warn("RabbitMQ publisher of exchange '{}' closed with {} send(s) still unconfirmed after {}", exchange,
-                    outstanding.size(), closeTimeout);
+                    pending.stream().filter(f -> !f.isDone()).count(), closeTimeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -16,6 +16,7 @@ import io.twelvefold.core.spi.Transport;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -232,6 +233,18 @@ final class RabbitMqTransport implements Transport {
             }
             throw new TransportException("RabbitMQ transport could not start: " + e.getCause(), e.getCause());
         }
+    }
+
+    /** The sends of a publisher that are not confirmed yet, on every publishing channel. */
+    List<CompletableFuture<Void>> pending(RabbitMqPublisher publisher) {
+        List<CompletableFuture<Void>> pending = new ArrayList<>();
+        ConfirmChannel[] cs = channels;
+        if (cs != null) {
+            for (ConfirmChannel c : cs) {
+                c.pending(publisher, pending);
+            }
+        }
+        return pending;
     }
 
     void closed(RabbitMqPublisher publisher) {

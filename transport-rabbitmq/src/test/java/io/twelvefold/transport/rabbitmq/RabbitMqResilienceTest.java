@@ -237,6 +237,44 @@ class RabbitMqResilienceTest extends TransportConformanceKit {
     }
 
     @Test
+    @DisplayName("Acknowledgements made while a batch of publisher confirms completes go out at its end, together")
+    void acknowledgementsOfAConfirmBatchGoOutTogether() throws Exception {
+        String destination = uniqueName("batch");
+        String group = uniqueName("group");
+        int prefetch = 8;
+        List<IncomingMessage> first = new CopyOnWriteArrayList<>();
+        SubscriptionRequest request = new SubscriptionRequest(destination, group, prefetch);
+        Subscription subscription = rawTransport().subscribe(request, first::add);
+        try (Publisher publisher = rawTransport().publisher(destination)) {
+            for (int i = 0; i < 2 * prefetch; i++) {
+                publisher.send(new OutgoingMessage("k" + i, attributes(uniqueName("id")), Map.of(),
+                        json(new Order("k" + i, i, "batch")))).get(timeout().toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+        await("the prefetch window").until(() -> first.size() == prefetch);
+        // as the thread that completes a confirm batch does: acknowledge inside a batch
+        AckBatch batch = AckBatch.open();
+        assertThat(batch).as("no batch was open on this thread").isNotNull();
+        assertThat(AckBatch.open()).as("a nested batch leaves the flush to the outer one").isNull();
+        for (int i = 0; i < prefetch; i++) {
+            first.get(i).ack();
+        }
+        await("nothing acknowledged before the batch ends").during(Duration.ofMillis(300))
+                .until(() -> first.size() == prefetch);
+        batch.close();
+        await("the whole window acknowledged at the end of the batch").until(() -> first.size() == 2 * prefetch);
+        for (int i = prefetch; i < 2 * prefetch; i++) {
+            first.get(i).ack();
+        }
+        subscription.close();
+        assertThat(first).allSatisfy(m -> assertThat(m.deliveryCount()).isEqualTo(1));
+        MessageCollector second = MessageCollector.create();
+        try (Subscription again = rawTransport().subscribe(request, second)) {
+            await("nothing left in the queue").during(Duration.ofMillis(500)).until(() -> second.size() == 0);
+        }
+    }
+
+    @Test
     @DisplayName("A consumer cancelled by the broker (its queue deleted) is reported to the handler, and the transport and the app's readiness turn DOWN")
     void brokerCancelledConsumerIsReported() throws Exception {
         String destination = uniqueName("cancelled");
