@@ -2,6 +2,7 @@ package io.twelvefold.core.internal.codec;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.twelvefold.core.Codec;
 import io.twelvefold.core.ProcessingException;
 import java.io.IOException;
@@ -17,6 +18,13 @@ public final class JsonCodec implements Codec {
     public static final JsonCodec DEFAULT = new JsonCodec();
 
     private final ObjectMapper mapper; // null: the default mapper, from DefaultMapper
+    /** A reader per payload type: it holds its root deserializer, which readValue looks up per call. */
+    private final ClassValue<ObjectReader> readers = new ClassValue<>() {
+        @Override
+        protected ObjectReader computeValue(Class<?> type) {
+            return mapper().readerFor(type);
+        }
+    };
 
     /** @param mapper the mapper to use, never null */
     public JsonCodec(ObjectMapper mapper) {
@@ -54,7 +62,7 @@ public final class JsonCodec implements Codec {
             for (Class<?> type : types) {
                 if (type != byte[].class) {
                     // an ObjectReader fetches its root deserializer eagerly
-                    mapper().readerFor(type);
+                    readers.get(type);
                 }
             }
         } catch (RuntimeException e) {
@@ -87,7 +95,7 @@ public final class JsonCodec implements Codec {
             return (T) bytes;
         }
         try {
-            return mapper().readValue(bytes, type);
+            return readers.get(type).readValue(bytes);
         } catch (IOException e) {
             throw new ProcessingException("Payload cannot be decoded as JSON into '" + type.getName()
                     + "': " + firstLine(e.getMessage()), e, false);
