@@ -124,14 +124,14 @@ public final class RabbitBroker implements AutoCloseable {
         return channel.queueDeclarePassive(queue).getMessageCount();
     }
 
-    /** Waits (polling every 2 ms, at most 5 minutes) until {@code queue} holds at least {@code n} messages. */
+    /** Waits (polling every 5 ms, at most 5 minutes) until {@code queue} holds at least {@code n} messages. */
     public void awaitReady(String queue, long n) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
         while (ready(queue) < n) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("timed out waiting for " + n + " messages in " + queue);
             }
-            Thread.sleep(2);
+            Thread.sleep(5);
         }
     }
 
