@@ -10,6 +10,10 @@ import java.util.function.BooleanSupplier;
  * {@value #RECOVERIES} (connections recovered, by {@code connection} publish or consume),
  * {@value #RESENT} (sends published again after a recovery), {@value #REJECTED} (messages
  * rejected by the redelivery guard) and {@value #CONNECTED} (1 when connected, else 0).
+ *
+ * <p>They count from the transport's creation but are registered later, by {@link #register},
+ * on a background thread: building the meter registry loads Micrometer, which must not stand
+ * between the transport and its first message. What was counted before that is carried over.
  */
 final class RabbitMqMeters {
     static final String RECOVERIES = "twelvefold.rabbitmq.connection.recoveries";
@@ -17,27 +21,60 @@ final class RabbitMqMeters {
     static final String REJECTED = "twelvefold.rabbitmq.redelivery.rejected";
     static final String CONNECTED = "twelvefold.rabbitmq.connected";
 
-    private final Counter publishRecoveries;
-    private final Counter consumeRecoveries;
-    private final Counter resent;
-    private final Counter rejected;
+    private final Late publishRecoveries = new Late();
+    private final Late consumeRecoveries = new Late();
+    private final Late resent = new Late();
+    private final Late rejected = new Late();
 
-    RabbitMqMeters(MeterRegistry registry, BooleanSupplier connected) {
-        publishRecoveries = Counter.builder(RECOVERIES).tag("connection", "publish")
-                .description("RabbitMQ connections recovered after a loss").register(registry);
-        consumeRecoveries = Counter.builder(RECOVERIES).tag("connection", "consume")
-                .description("RabbitMQ connections recovered after a loss").register(registry);
-        resent = Counter.builder(RESENT).description("Sends published again after a connection recovery")
-                .register(registry);
-        rejected = Counter.builder(REJECTED)
-                .description("Messages rejected to the dead-letter exchange after max-deliveries").register(registry);
+    /** A count that becomes a Micrometer counter once registered. */
+    private static final class Late {
+        private long early; // guarded by this until the counter exists
+        private volatile Counter counter;
+
+        void increment(long n) {
+            Counter c = counter;
+            if (c == null) {
+                synchronized (this) {
+                    c = counter;
+                    if (c == null) {
+                        early += n;
+                        return;
+                    }
+                }
+            }
+            c.increment(n);
+        }
+
+        synchronized void bind(Counter c) {
+            if (early > 0) {
+                c.increment(early);
+            }
+            counter = c;
+        }
+    }
+
+    /**
+     * Registers the meters; the counts so far carry over.
+     *
+     * @param registry the app's registry
+     * @param connected what the {@value #CONNECTED} gauge reads
+     */
+    void register(MeterRegistry registry, BooleanSupplier connected) {
+        publishRecoveries.bind(Counter.builder(RECOVERIES).tag("connection", "publish")
+                .description("RabbitMQ connections recovered after a loss").register(registry));
+        consumeRecoveries.bind(Counter.builder(RECOVERIES).tag("connection", "consume")
+                .description("RabbitMQ connections recovered after a loss").register(registry));
+        resent.bind(Counter.builder(RESENT).description("Sends published again after a connection recovery")
+                .register(registry));
+        rejected.bind(Counter.builder(REJECTED)
+                .description("Messages rejected to the dead-letter exchange after max-deliveries").register(registry));
         Gauge.builder(CONNECTED, () -> connected.getAsBoolean() ? 1 : 0)
                 .description("1 while the transport is connected and no consumer was cancelled, else 0")
                 .register(registry);
     }
 
     void recovered(boolean publishing) {
-        (publishing ? publishRecoveries : consumeRecoveries).increment();
+        (publishing ? publishRecoveries : consumeRecoveries).increment(1);
     }
 
     void resent(int count) {
@@ -45,6 +82,6 @@ final class RabbitMqMeters {
     }
 
     void rejected() {
-        rejected.increment();
+        rejected.increment(1);
     }
 }

@@ -50,9 +50,10 @@ final class RabbitMqTransport implements Transport {
     private final Connection consuming;
     private final ExecutorService executor;
     private final RabbitMqTopology topology;
-    /** The meters, then the publishing channels, made on another thread; see {@link #channelFor}. */
+    /** The publishing channels, opened on another thread; see {@link #channelFor}. */
     private final CompletableFuture<ConfirmChannel[]> opening;
-    private final CompletableFuture<RabbitMqMeters> metersBuilt;
+    /** Counting from now, registered with the app's registry on another thread. */
+    private final RabbitMqMeters meters = new RabbitMqMeters();
     /** The publishing channels once open. */
     private volatile ConfirmChannel[] channels;
     private final AtomicInteger roundRobin = new AtomicInteger();
@@ -70,9 +71,7 @@ final class RabbitMqTransport implements Transport {
         this.publishing = publishing;
         this.consuming = consuming;
         this.executor = executor;
-        this.metersBuilt = CompletableFuture.supplyAsync(() -> new RabbitMqMeters(registry.get(), this::connected),
-                executor);
-        this.opening = metersBuilt.thenApplyAsync(meters -> {
+        this.opening = CompletableFuture.supplyAsync(() -> {
             ConfirmChannel[] opened = new ConfirmChannel[config.publisherChannels()];
             try {
                 for (int i = 0; i < opened.length; i++) {
@@ -88,6 +87,14 @@ final class RabbitMqTransport implements Transport {
             }
             channels = opened;
             return opened;
+        }, executor);
+        // after the channels: the registry (Micrometer's classes) is not on the way to the first message
+        opening.whenCompleteAsync((opened, error) -> {
+            try {
+                meters.register(registry.get(), this::connected);
+            } catch (RuntimeException e) {
+                LOG.warn("The RabbitMQ transport's meters could not be registered", e);
+            }
         }, executor);
         listenForRecovery(publishing, true);
         listenForRecovery(consuming, false);
@@ -121,7 +128,6 @@ final class RabbitMqTransport implements Transport {
         Objects.requireNonNull(handler, "handler");
         checkOpen();
         RabbitMqTopology.Group group = topology.group(request.destination(), request.group());
-        RabbitMqMeters meters = await(metersBuilt);
         Channel channel = null;
         try {
             channel = consuming.createChannel();
@@ -197,7 +203,7 @@ final class RabbitMqTransport implements Transport {
             recoverable.addRecoveryListener(new RecoveryListener() {
                 @Override
                 public void handleRecovery(Recoverable r) {
-                    metersBuilt.thenAccept(m -> m.recovered(publishing));
+                    meters.recovered(publishing);
                     LOG.info("RabbitMQ {} connection recovered", publishing ? "publishing" : "consuming");
                 }
 

@@ -2,6 +2,7 @@ package io.twelvefold.transport.rabbitmq;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.twelvefold.core.TransportException;
 import io.twelvefold.core.spi.OutgoingMessage;
@@ -9,6 +10,7 @@ import io.twelvefold.core.spi.Publisher;
 import io.twelvefold.core.spi.Subscription;
 import io.twelvefold.core.spi.SubscriptionRequest;
 import io.twelvefold.core.spi.Transport;
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -47,8 +49,8 @@ class RabbitMqStartUpTest {
     }
 
     @Test
-    @DisplayName("both connections open together; the meters are registered by the first subscription and the "
-            + "publishing channels open by the first send; a broker that does not answer fails create")
+    @DisplayName("both connections open together; the publishing channels open beside the declarations and the "
+            + "meters are registered after them; a broker that does not answer fails create")
     void connects() throws Exception {
         RabbitMqResilienceTest.TestContext context = new RabbitMqResilienceTest.TestContext(
                 Map.of("uri", RabbitMqBroker.uri(), "connection-name", "start-up-test", "publisher-channels", "3"));
@@ -56,7 +58,10 @@ class RabbitMqStartUpTest {
         try (Transport transport = RabbitMqBroker.provider().create(context);
                 Subscription s = transport.subscribe(new SubscriptionRequest(destination, "g", 10), message -> { });
                 Publisher publisher = transport.publisher(destination)) {
-            assertThat(context.meterRegistry().get(RabbitMqMeters.CONNECTED).gauge().value()).isEqualTo(1);
+            await("the transport's meters, registered on another thread")
+                    .atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(context.meterRegistry().get(RabbitMqMeters.CONNECTED).gauge().value())
+                            .isEqualTo(1));
             for (int i = 0; i < 3; i++) {
                 publisher.send(new OutgoingMessage("k" + i, Map.of("id", "id-" + i, "source", "/test",
                         "type", "test", "specversion", "1.0"), Map.of(), new byte[] {'1'})).get(10, TimeUnit.SECONDS);
