@@ -187,6 +187,16 @@ class RabbitMqResilienceTest extends TransportConformanceKit {
         }
     }
 
+    /** Publishes orders k0..k(n-1) to the destination, one at a time, each confirmed. */
+    private void publishOrders(String destination, int n, String item) throws Exception {
+        try (Publisher publisher = rawTransport().publisher(destination)) {
+            for (int i = 0; i < n; i++) {
+                publisher.send(new OutgoingMessage("k" + i, attributes(uniqueName("id")), Map.of(),
+                        json(new Order("k" + i, i, item)))).get(timeout().toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
     @Test
     @DisplayName("Completions after a gap wait for it (one multiple-ack later) until half of the prefetch does, then go one by one; each message is acknowledged exactly once")
     void outOfOrderAcknowledgements() throws Exception {
@@ -197,12 +207,7 @@ class RabbitMqResilienceTest extends TransportConformanceKit {
         List<IncomingMessage> first = new CopyOnWriteArrayList<>();
         SubscriptionRequest request = new SubscriptionRequest(destination, group, prefetch);
         Subscription subscription = rawTransport().subscribe(request, first::add);
-        try (Publisher publisher = rawTransport().publisher(destination)) {
-            for (int i = 0; i < 40; i++) {
-                publisher.send(new OutgoingMessage("k" + i, attributes(uniqueName("id")), Map.of(),
-                        json(new Order("k" + i, i, "gap")))).get(timeout().toMillis(), TimeUnit.MILLISECONDS);
-            }
-        }
+        publishOrders(destination, 40, "gap");
         await("the prefetch window").until(() -> first.size() == prefetch);
         // the oldest stays unacknowledged (a gap); seven completions behind it (under prefetch / 2) wait
         for (int i = 7; i >= 1; i--) {
@@ -245,12 +250,7 @@ class RabbitMqResilienceTest extends TransportConformanceKit {
         List<IncomingMessage> first = new CopyOnWriteArrayList<>();
         SubscriptionRequest request = new SubscriptionRequest(destination, group, prefetch);
         Subscription subscription = rawTransport().subscribe(request, first::add);
-        try (Publisher publisher = rawTransport().publisher(destination)) {
-            for (int i = 0; i < 2 * prefetch; i++) {
-                publisher.send(new OutgoingMessage("k" + i, attributes(uniqueName("id")), Map.of(),
-                        json(new Order("k" + i, i, "batch")))).get(timeout().toMillis(), TimeUnit.MILLISECONDS);
-            }
-        }
+        publishOrders(destination, 2 * prefetch, "batch");
         await("the prefetch window").until(() -> first.size() == prefetch);
         // as the thread that completes a confirm batch does: acknowledge inside a batch
         AckBatch batch = AckBatch.open();
