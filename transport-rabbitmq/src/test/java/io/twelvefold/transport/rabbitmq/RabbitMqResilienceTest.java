@@ -187,6 +187,14 @@ class RabbitMqResilienceTest extends TransportConformanceKit {
         }
     }
 
+    /** A new subscription of the same group finds its queue empty: every message was acknowledged. */
+    private void assertNothingLeft(SubscriptionRequest request) {
+        MessageCollector second = MessageCollector.create();
+        try (Subscription again = rawTransport().subscribe(request, second)) {
+            await("nothing left in the queue").during(Duration.ofMillis(500)).until(() -> second.size() == 0);
+        }
+    }
+
     /** Publishes orders k0..k(n-1) to the destination, one at a time, each confirmed. */
     private void publishOrders(String destination, int n, String item) throws Exception {
         try (Publisher publisher = rawTransport().publisher(destination)) {
@@ -235,10 +243,7 @@ class RabbitMqResilienceTest extends TransportConformanceKit {
         assertThat(first).as("no redelivery: the channel never failed on an acknowledgement").hasSize(40)
                 .allSatisfy(m -> assertThat(m.deliveryCount()).isEqualTo(1));
 
-        MessageCollector second = MessageCollector.create();
-        try (Subscription again = rawTransport().subscribe(request, second)) {
-            await("nothing left in the queue").during(Duration.ofMillis(500)).until(() -> second.size() == 0);
-        }
+        assertNothingLeft(request);
     }
 
     @Test
@@ -268,10 +273,7 @@ class RabbitMqResilienceTest extends TransportConformanceKit {
         }
         subscription.close();
         assertThat(first).allSatisfy(m -> assertThat(m.deliveryCount()).isEqualTo(1));
-        MessageCollector second = MessageCollector.create();
-        try (Subscription again = rawTransport().subscribe(request, second)) {
-            await("nothing left in the queue").during(Duration.ofMillis(500)).until(() -> second.size() == 0);
-        }
+        assertNothingLeft(request);
     }
 
     @Test
