@@ -107,8 +107,8 @@ public final class BrokerStartupHarness {
         }
     }
 
-    private record Run(double firstOutputMillis, double exitMillis, int exitCode, long extraOutputs, long requeued,
-            Map<String, Double> markers) {
+    private record Run(double firstOutputMillis, double cpuMillis, double exitMillis, int exitCode, long extraOutputs,
+            long requeued, Map<String, Double> markers) {
     }
 
     /** What one run needs from the broker: a launch environment and the observations. */
@@ -172,8 +172,8 @@ public final class BrokerStartupHarness {
                 }
                 for (Variant v : order) {
                     Run r = measure(scenario, v, javaOpts, logs, round);
-                    System.out.printf("round %d %-26s first output %6.0f ms, exit %5.0f ms, status %d%s%n", round,
-                            v.label(), r.firstOutputMillis(), r.exitMillis(), r.exitCode(),
+                    System.out.printf("round %d %-26s first output %6.0f ms (CPU %4.0f ms), exit %5.0f ms, status %d%s%n",
+                            round, v.label(), r.firstOutputMillis(), r.cpuMillis(), r.exitMillis(), r.exitCode(),
                             round == 0 ? " (warm-up)" : "");
                     if (round > 0) {
                         results.get(v).add(r);
@@ -211,6 +211,8 @@ public final class BrokerStartupHarness {
         reader.start();
         try {
             long first = scenario.awaitFirstOutput(Duration.ofSeconds(120));
+            double cpu = cpuMillis(p.pid());
+            String threads = Boolean.getBoolean("bench.threads") ? threadCpu(p.pid()) : null;
             if (first < 0) {
                 throw new IllegalStateException("no output within 120 s from " + v.label() + ", see " + log);
             }
@@ -225,14 +227,60 @@ public final class BrokerStartupHarness {
             }
             long exited = System.nanoTime();
             reader.join(5_000);
+            if (threads != null) {
+                Files.writeString(log, threads, StandardOpenOption.APPEND);
+            }
             Files.writeString(log, String.format("+%8.1f ms  [harness] SIGTERM sent%n+%8.1f ms  [harness] exited with %d%n",
                     (term - t0) / 1e6, (exited - t0) / 1e6, p.exitValue()), StandardOpenOption.APPEND);
-            return new Run((first - t0) / 1e6, (exited - term) / 1e6, p.exitValue(), scenario.extraOutputs(),
+            return new Run((first - t0) / 1e6, cpu, (exited - term) / 1e6, p.exitValue(), scenario.extraOutputs(),
                     scenario.requeued(), Map.copyOf(seen));
         } finally {
             p.destroyForcibly();
             scenario.cleanUp();
         }
+    }
+
+    /**
+     * @return the CPU time (user and system, all threads) the process has used so far, in ms, from
+     *     {@code /proc/<pid>/stat} (10 ms resolution); NaN where that file does not exist
+     */
+    private static double cpuMillis(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            // fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10.0;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** @return one line per thread of the process that has used CPU: its name and its CPU time in ms, most first */
+    private static String threadCpu(long pid) {
+        List<Map.Entry<String, Long>> threads = new ArrayList<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    long ms = (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
+                    if (ms > 0) {
+                        threads.add(Map.entry(name, ms));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended
+                }
+            }
+        } catch (IOException e) {
+            return "[harness] threads: " + e + System.lineSeparator();
+        }
+        threads.sort(Map.Entry.<String, Long>comparingByValue().reversed());
+        StringBuilder b = new StringBuilder();
+        for (Map.Entry<String, Long> t : threads) {
+            b.append(String.format("[harness] CPU by first output: %-20s %5d ms%n", t.getKey(), t.getValue()));
+        }
+        return b.toString();
     }
 
     /** Copies the child's output to its log, each line stamped with the ms since launch; notes the markers. */
@@ -265,23 +313,24 @@ public final class BrokerStartupHarness {
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), cpu, javaOpts, load0,
                 load1);
         System.out.println();
-        System.out.println("| process | launch to first output (ms) | SIGTERM to exit (ms) | exit status | outputs beyond "
+        System.out.println("| process | launch to first output (ms) | CPU used by then (ms) | SIGTERM to exit (ms) | exit status | outputs beyond "
                 + events + (broker.equals("rabbitmq") ? " | requeued after exit" : "") + " |");
-        System.out.println("|---|---:|---:|---|---:" + (broker.equals("rabbitmq") ? "|---:" : "") + "|");
+        System.out.println("|---|---:|---:|---:|---|---:" + (broker.equals("rabbitmq") ? "|---:" : "") + "|");
         List<Variant> variants = new ArrayList<>(results.keySet());
         for (Variant v : variants) {
             List<Run> rs = results.get(v);
-            System.out.printf("| %s | %.0f | %.0f | %s | %d%s |%n", v.label(), median(rs, Run::firstOutputMillis),
-                    median(rs, Run::exitMillis), rs.stream().map(r -> Integer.toString(r.exitCode())).distinct().toList(),
+            System.out.printf("| %s | %.0f | %.0f | %.0f | %s | %d%s |%n", v.label(), median(rs, Run::firstOutputMillis),
+                    median(rs, Run::cpuMillis), median(rs, Run::exitMillis), rs.stream().map(r -> Integer.toString(r.exitCode())).distinct().toList(),
                     rs.stream().mapToLong(Run::extraOutputs).max().orElse(0),
                     broker.equals("rabbitmq") ? " | " + rs.stream().mapToLong(Run::requeued).max().orElse(0) : "");
         }
         for (int i = 0; i + 1 < variants.size(); i += 2) {
             Variant tf = variants.get(i);
             Variant hand = variants.get(i + 1);
-            System.out.printf("| ratio Twelvefold / hand-written%s | %.2f | %.2f | | %s|%n",
+            System.out.printf("| ratio Twelvefold / hand-written%s | %.2f | %.2f | %.2f | | %s|%n",
                     tf.groupProtocol() == null ? "" : ", " + tf.groupProtocol(),
                     median(results.get(tf), Run::firstOutputMillis) / median(results.get(hand), Run::firstOutputMillis),
+                    median(results.get(tf), Run::cpuMillis) / median(results.get(hand), Run::cpuMillis),
                     median(results.get(tf), Run::exitMillis) / median(results.get(hand), Run::exitMillis),
                     broker.equals("rabbitmq") ? "| " : "");
         }
