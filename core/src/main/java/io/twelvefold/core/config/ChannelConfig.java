@@ -31,6 +31,9 @@ public interface ChannelConfig {
     /** @return the retry backoff */
     BackoffConfig backoff();
 
+    /** @return how retries wait for their backoff */
+    RetryConfig retry();
+
     /** @return where dead letters go; defaults to {@code <destination>.dlq} */
     Optional<String> deadLetterDestination();
 
@@ -59,5 +62,15 @@ public interface ChannelConfig {
         /** @return the random spread of each delay, a fraction in [0, 1] */
         @WithDefault("0.2")
         double jitter();
+    }
+
+    /** Where a retry waits for its backoff: in the process (the default) or on the broker. */
+    interface RetryConfig {
+        /**
+         * @return the shortest backoff for which a retry is handed to the broker (the message is
+         *     stored again with that delay and acknowledged) instead of waiting in the process, on
+         *     transports that can redeliver later; empty (the default) for never
+         */
+        Optional<Duration> brokerDelayFrom();
     }
 }

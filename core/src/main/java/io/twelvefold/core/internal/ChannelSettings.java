@@ -19,10 +19,35 @@ import java.time.Duration;
  * @param deadLetterDestination where dead letters go
  * @param maxPayloadSize the largest payload accepted
  * @param processingTimeout the deadline of one attempt
+ * @param brokerDelayFrom the shortest backoff handed to the broker, or null for never
  */
 public record ChannelSettings(String channel, String destination, String group, int concurrency, int maxInFlight,
         int maxAttempts, Duration backoffInitial, Duration backoffMax, double backoffMultiplier, double backoffJitter,
-        String deadLetterDestination, int maxPayloadSize, Duration processingTimeout) {
+        String deadLetterDestination, int maxPayloadSize, Duration processingTimeout, Duration brokerDelayFrom) {
+
+    /**
+     * Settings whose retries all wait in the process.
+     *
+     * @param channel the channel name
+     * @param destination the broker destination
+     * @param group the consumer group
+     * @param concurrency the number of keys processed at once
+     * @param maxInFlight delivered-and-unacknowledged bound
+     * @param maxAttempts attempts before dead-lettering
+     * @param backoffInitial the first retry delay
+     * @param backoffMax the longest retry delay
+     * @param backoffMultiplier the growth factor
+     * @param backoffJitter the random spread fraction
+     * @param deadLetterDestination where dead letters go
+     * @param maxPayloadSize the largest payload accepted
+     * @param processingTimeout the deadline of one attempt
+     */
+    public ChannelSettings(String channel, String destination, String group, int concurrency, int maxInFlight,
+            int maxAttempts, Duration backoffInitial, Duration backoffMax, double backoffMultiplier,
+            double backoffJitter, String deadLetterDestination, int maxPayloadSize, Duration processingTimeout) {
+        this(channel, destination, group, concurrency, maxInFlight, maxAttempts, backoffInitial, backoffMax,
+                backoffMultiplier, backoffJitter, deadLetterDestination, maxPayloadSize, processingTimeout, null);
+    }
 
     /**
      * Resolves a channel's configuration.
@@ -37,7 +62,18 @@ public record ChannelSettings(String channel, String destination, String group, 
         return new ChannelSettings(channel, destination, c.group().orElse(appName), c.concurrency(),
                 c.maxInFlight(), c.maxAttempts(), c.backoff().initial(), c.backoff().max(),
                 c.backoff().multiplier(), c.backoff().jitter(),
-                c.deadLetterDestination().orElse(destination + ".dlq"), c.maxPayloadSize(), c.processingTimeout());
+                c.deadLetterDestination().orElse(destination + ".dlq"), c.maxPayloadSize(), c.processingTimeout(),
+                c.retry().brokerDelayFrom().orElse(null));
+    }
+
+    /**
+     * Whether a retry with this backoff is handed to the broker (when its transport can).
+     *
+     * @param backoffNanos the retry's backoff without jitter, from {@link #backoffNanos(int)}
+     * @return true when {@code brokerDelayFrom} is set and the backoff reaches it
+     */
+    boolean brokerRetry(long backoffNanos) {
+        return brokerDelayFrom != null && backoffNanos >= brokerDelayFrom.toNanos();
     }
 
     /**

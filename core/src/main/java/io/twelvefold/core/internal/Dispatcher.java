@@ -11,7 +11,9 @@ import io.twelvefold.core.spi.MessageHandler;
 import io.twelvefold.core.spi.OutgoingMessage;
 import io.twelvefold.core.spi.Publisher;
 import io.twelvefold.core.spi.Subscription;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -56,7 +58,12 @@ import org.slf4j.helpers.NOPMDCAdapter;
  * and nothing taken after the failure is acknowledged before it.
  *
  * <p>A lane whose head waits for a retry delay holds no worker: other keys go on, and the
- * transport thread is never blocked. At most {@code max-in-flight} messages are delivered and
+ * transport thread is never blocked. A retry whose backoff reaches {@code retry.broker-delay-from}
+ * is handed to the broker instead, when the transport can ({@link IncomingMessage#redeliverLater}):
+ * the lane waits only until the broker stored the copy (which carries the attempt count and the
+ * first failure), the message is then acknowledged, and the key's next events go on; the copy
+ * comes back as a new delivery, and the count goes on from its headers. If the broker cannot
+ * store it, the retry waits in the process after all. At most {@code max-in-flight} messages are delivered and
  * unacknowledged; at that bound the subscription is paused until half of them completed.
  *
  * <p>A message is acknowledged after the processor returned and every emitted event was
@@ -115,6 +122,8 @@ final class Dispatcher<T> implements MessageHandler {
     /** Volatile: read without the lock on every acknowledgement. */
     private volatile boolean abandonAll;
     private volatile String cancelled;
+    /** The transport returned no future from redeliverLater: retries all wait in the process. */
+    private volatile boolean cannotRedeliverLater;
     private Subscription subscription;
 
     private static final class Lane {
@@ -129,6 +138,12 @@ final class Dispatcher<T> implements MessageHandler {
         List<Delivery> acks;
         /** A thread is acknowledging the lane's events: others leave theirs to it, so acks go in order. */
         boolean acking;
+        /**
+         * Its last taken event, being handed to the broker for a delayed retry: nothing else of the
+         * key is taken until the broker stored the copy, so that falling back to a retry in the
+         * process never has later events to rewind.
+         */
+        Delivery handOff;
 
         Lane(String key) {
             this.key = key;
@@ -140,6 +155,10 @@ final class Dispatcher<T> implements MessageHandler {
         int attempt;
         Instant firstFailure;
         Instant lastFailure;
+        /** Its first attempt started: validated, and the attempt count taken over from a broker retry. */
+        boolean opened;
+        /** It is a broker's copy for a delayed retry: the retry headers are left out of its event. */
+        boolean retried;
         int state = QUEUED;
         /** Bumped on every take and rewind: outcomes and callbacks of an older run are ignored. */
         int epoch;
@@ -334,7 +353,7 @@ final class Dispatcher<T> implements MessageHandler {
     /** @return the event the lane's holder may start now, or null */
     private Delivery runnable(Lane lane) {
         Delivery h = lane.queue.peekFirst();
-        if (h == null || closing) {
+        if (h == null || closing || lane.handOff != null) {
             return null;
         }
         if (h.notBefore != 0 && h.notBefore - System.nanoTime() > 0) {
@@ -404,6 +423,10 @@ final class Dispatcher<T> implements MessageHandler {
         while (!lane.taken.isEmpty() && lane.taken.peekLast() != d) {
             Delivery e = lane.taken.pollLast();
             e.epoch++;
+            if (lane.handOff == e) {
+                // its hand-off no longer counts (a copy the broker stores anyway is a duplicate)
+                lane.handOff = null;
+            }
             if (!e.running && e.attempt > 0) {
                 // this run did not fail: it does not count as an attempt (the worker undoes a running one)
                 e.attempt--;
@@ -604,10 +627,12 @@ final class Dispatcher<T> implements MessageHandler {
         long start = System.nanoTime();
         Attempt ctx;
         try {
-            if (d.attempt == 0) {
+            if (!d.opened) {
+                d.opened = true;
+                takeOverAttempts(d);
                 Envelopes.validate(m, settings.maxPayloadSize());
             }
-            Event<T> event = Envelopes.toEvent(m, codec, type);
+            Event<T> event = Envelopes.toEvent(m, codec, type, d.retried);
             d.attempt++;
             ctx = new Attempt(event, d.attempt, start);
             ctx.enterMdc();
@@ -680,6 +705,8 @@ final class Dispatcher<T> implements MessageHandler {
         Instant now = Instant.now();
         String reason = e instanceof PoisonException ? ((PoisonException) e).reason() : null;
         boolean retryable = reason == null && retryable(e);
+        long handOffDelay = 0;
+        Map<String, String> handOffHeaders = null;
         synchronized (lock) {
             if (byWorker) {
                 leaveRunning(d);
@@ -696,35 +723,156 @@ final class Dispatcher<T> implements MessageHandler {
             }
             d.lastFailure = now;
             if (retryable && d.attempt < settings.maxAttempts()) {
-                long delay = jitter(settings.backoffNanos(d.attempt + 1));
+                long backoff = settings.backoffNanos(d.attempt + 1);
+                long delay = jitter(backoff);
                 metrics.retry();
-                LOG.debug("Channel '{}': attempt {} of event {} failed, retrying in {} ms: {}", settings.channel(),
-                        d.attempt, m(d), delay / 1_000_000, e.toString());
-                lane.taken.pollLast();
-                leaveTaken(d);
-                d.state = QUEUED;
-                if (d.revoked) {
-                    // Its partition belongs to another member now: it will retry there.
-                    drop(d);
-                    kick(lane);
+                if (!d.revoked && settings.brokerRetry(backoff) && !cannotRedeliverLater) {
+                    LOG.debug("Channel '{}': attempt {} of event {} failed, handing the retry to the broker with a "
+                            + "delay of {} ms: {}", settings.channel(), d.attempt, m(d), delay / 1_000_000, e.toString());
+                    // it stays taken until the broker stored the copy; the lane takes nothing meanwhile
+                    d.state = SENDING;
+                    lane.handOff = d;
+                    handOffDelay = delay;
+                    handOffHeaders = Map.of(Envelopes.RETRY_ATTEMPTS, Integer.toString(d.attempt),
+                            Envelopes.RETRY_FIRST_FAILURE, d.firstFailure.toString());
                 } else {
-                    lane.queue.addFirst(d);
-                    if (closing) {
-                        lock.notifyAll();
-                    } else {
-                        d.notBefore = System.nanoTime() + delay;
-                        d.retry = timer.schedule(() -> resume(lane), delay, TimeUnit.NANOSECONDS);
-                    }
+                    LOG.debug("Channel '{}': attempt {} of event {} failed, retrying in {} ms: {}", settings.channel(),
+                            d.attempt, m(d), delay / 1_000_000, e.toString());
+                    lane.taken.pollLast();
+                    leaveTaken(d);
+                    d.state = QUEUED;
+                    requeueForRetry(lane, d, System.nanoTime() + delay);
+                    // rewound events of a revoked partition were dropped
+                    maybeForget(lane);
+                    return;
                 }
-                // rewound events of a revoked partition were dropped
-                maybeForget(lane);
-                return;
+            } else {
+                d.state = SENDING;
+                // events rewound behind a dead letter may run again at once
+                kick(lane);
             }
-            d.state = SENDING;
-            // events rewound behind a dead letter may run again at once
-            kick(lane);
+        }
+        if (handOffHeaders != null) {
+            handOff(lane, d, epoch, handOffDelay, handOffHeaders);
+            return;
         }
         deadLetter(lane, d, epoch, e, reason != null ? reason : retryable ? "exhausted" : "fatal");
+    }
+
+    /**
+     * Under the lock: a delivery that left the taken list waits for its retry at the head of its
+     * lane, until {@code due} ({@link System#nanoTime()}); or leaves, when its partition was revoked.
+     */
+    private void requeueForRetry(Lane lane, Delivery d, long due) {
+        if (d.revoked) {
+            // Its partition belongs to another member now: it will retry there.
+            drop(d);
+            kick(lane);
+            return;
+        }
+        lane.queue.addFirst(d);
+        if (closing) {
+            lock.notifyAll();
+            return;
+        }
+        long delay = due - System.nanoTime();
+        if (delay <= 0) {
+            kick(lane);
+            return;
+        }
+        d.notBefore = due;
+        d.retry = timer.schedule(() -> resume(lane), delay, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Hands a retry to the broker: it stores a copy of the message that comes back to this group
+     * after {@code delay}, with the attempt count in its headers. The message is acknowledged once
+     * the copy is stored; if it cannot be, the retry waits in the process as usual. Outside the lock.
+     */
+    private void handOff(Lane lane, Delivery d, int epoch, long delay, Map<String, String> headers) {
+        long due = System.nanoTime() + delay;
+        CompletableFuture<Void> f;
+        try {
+            f = d.message.redeliverLater(Duration.ofNanos(delay), headers);
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        if (f == null) {
+            if (!cannotRedeliverLater) {
+                cannotRedeliverLater = true;
+                LOG.warn("Channel '{}': the transport cannot redeliver a message later, so "
+                        + "twelvefold.channels.{}.retry.broker-delay-from ({} ms) has no effect: retries wait in the "
+                        + "process", settings.channel(), settings.channel(), settings.brokerDelayFrom().toMillis());
+            }
+            retryHere(lane, d, epoch, due);
+            return;
+        }
+        f.whenComplete((v, err) -> {
+            if (err == null) {
+                handedOff(lane, d, epoch);
+            } else {
+                LOG.warn("Channel '{}': the broker did not store event {} for its retry in {} ms; it waits in the "
+                        + "process instead: {}", settings.channel(), m(d), delay / 1_000_000, unwrap(err).toString());
+                retryHere(lane, d, epoch, due);
+            }
+        });
+    }
+
+    /** The broker stored the copy: the message is done (acknowledged in its key's order), and the lane goes on. */
+    private void handedOff(Lane lane, Delivery d, int epoch) {
+        List<Delivery> acks;
+        synchronized (lock) {
+            if (d.epoch != epoch || !d.inTaken) {
+                return;
+            }
+            lane.handOff = null;
+            d.state = DONE;
+            acks = ackable(lane);
+            kick(lane);
+        }
+        ackAll(lane, acks);
+    }
+
+    /** The broker did not store the copy: the retry waits in the process, at the head of its lane. */
+    private void retryHere(Lane lane, Delivery d, int epoch, long due) {
+        synchronized (lock) {
+            if (d.epoch != epoch || !d.inTaken) {
+                return;
+            }
+            lane.handOff = null;
+            // the lane took nothing after it while it was handed off
+            lane.taken.removeLastOccurrence(d);
+            leaveTaken(d);
+            d.state = QUEUED;
+            requeueForRetry(lane, d, due);
+            maybeForget(lane);
+        }
+    }
+
+    /**
+     * At its first attempt: a copy the broker delivered again for a delayed retry goes on with the
+     * attempt count and the first failure of the delivery it was made from.
+     */
+    private void takeOverAttempts(Delivery d) {
+        Map<String, String> headers = d.message.headers();
+        String attempts = headers.get(Envelopes.RETRY_ATTEMPTS);
+        if (attempts == null) {
+            return;
+        }
+        d.retried = true;
+        String first = headers.get(Envelopes.RETRY_FIRST_FAILURE);
+        try {
+            int made = Integer.parseInt(attempts.strip());
+            Instant firstFailure = first == null ? null : Instant.parse(first.strip());
+            if (made >= 1) {
+                d.attempt = made;
+                d.firstFailure = firstFailure;
+            }
+        } catch (NumberFormatException | DateTimeParseException e) {
+            LOG.warn("Channel '{}': event {} has malformed retry headers ({}: '{}', {}: '{}'); its attempts are counted "
+                    + "from 1", settings.channel(), m(d), Envelopes.RETRY_ATTEMPTS, attempts,
+                    Envelopes.RETRY_FIRST_FAILURE, first);
+        }
     }
 
     private boolean retryable(Throwable e) {
@@ -789,6 +937,9 @@ final class Dispatcher<T> implements MessageHandler {
     private OutgoingMessage deadLetterOf(Delivery d, Throwable e, String reason) {
         IncomingMessage m = d.message;
         Map<String, String> headers = new LinkedHashMap<>(m.headers());
+        // a replay of the dead letter starts counting again
+        headers.remove(Envelopes.RETRY_ATTEMPTS);
+        headers.remove(Envelopes.RETRY_FIRST_FAILURE);
         headers.put(DeadLetterHeaders.REASON, reason);
         headers.put(DeadLetterHeaders.CHANNEL, settings.channel());
         headers.put(DeadLetterHeaders.GROUP, settings.group());

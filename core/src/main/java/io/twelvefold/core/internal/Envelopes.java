@@ -7,6 +7,7 @@ import io.twelvefold.core.spi.IncomingMessage;
 import io.twelvefold.core.spi.OutgoingMessage;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Maps events to transport messages and back (CloudEvents binary mode, transport-neutral). */
@@ -19,6 +20,13 @@ final class Envelopes {
     static final String SUBJECT = "subject";
     static final String DATA_CONTENT_TYPE = "datacontenttype";
     private static final String[] REQUIRED = {ID, SOURCE, TYPE};
+    /**
+     * On a copy the broker stores for a delayed retry: the attempts made before it, a decimal count.
+     * Read by the dispatcher that receives the copy; never shown to the processor, never kept in a dead letter.
+     */
+    static final String RETRY_ATTEMPTS = "twelvefold-retry-attempts";
+    /** On such a copy: the instant of the first failure, ISO-8601. */
+    static final String RETRY_FIRST_FAILURE = "twelvefold-retry-first-failure";
 
     private Envelopes() {
     }
@@ -88,6 +96,14 @@ final class Envelopes {
     }
 
     static <T> Event<T> toEvent(IncomingMessage m, Codec codec, Class<T> type) {
+        return toEvent(m, codec, type, false);
+    }
+
+    /**
+     * @param retried whether the message carries the retry headers, which the event then leaves
+     *     out: a processor that forwards the event must not make the next hop continue this count
+     */
+    static <T> Event<T> toEvent(IncomingMessage m, Codec codec, Class<T> type, boolean retried) {
         Map<String, String> a = m.attributes();
         OffsetDateTime time = null;
         String t = a.get(TIME);
@@ -116,7 +132,15 @@ final class Envelopes {
                 .subject(a.get(SUBJECT))
                 .dataContentType(a.get(DATA_CONTENT_TYPE))
                 .key(m.key())
-                .headers(m.headers())
+                .headers(retried ? withoutRetryHeaders(m.headers()) : m.headers())
                 .build();
+    }
+
+    /** @return a copy of the headers without {@link #RETRY_ATTEMPTS} and {@link #RETRY_FIRST_FAILURE} */
+    static Map<String, String> withoutRetryHeaders(Map<String, String> headers) {
+        Map<String, String> copy = new LinkedHashMap<>(headers);
+        copy.remove(RETRY_ATTEMPTS);
+        copy.remove(RETRY_FIRST_FAILURE);
+        return copy;
     }
 }

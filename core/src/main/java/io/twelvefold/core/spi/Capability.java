@@ -16,5 +16,10 @@ public enum Capability {
     /** The consumer can stop fetching without leaving the group ({@link Subscription#pause()}). */
     PAUSE_RESUME,
     /** Messages survive a restart of the broker. */
-    DURABLE
+    DURABLE,
+    /**
+     * A delivered message can be stored again on the broker and delivered to its group after a
+     * delay ({@link IncomingMessage#redeliverLater}), which the runtime uses for long retries.
+     */
+    DELAYED_REDELIVERY
 }

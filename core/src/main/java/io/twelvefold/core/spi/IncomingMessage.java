@@ -1,6 +1,8 @@
 package io.twelvefold.core.spi;
 
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A message delivered by a subscription, with its acknowledgement handle.
@@ -43,4 +45,37 @@ public interface IncomingMessage {
      * broker needs that, such as Kafka offsets).
      */
     void ack();
+
+    /**
+     * Optional: stores a copy of this message on the broker, to be delivered again, after
+     * {@code delay}, to the consumer group this message was delivered to and to no other group.
+     * The runtime uses it for retries whose backoff is long ({@code retry.broker-delay-from}), so
+     * that the wait holds neither a prefetch slot nor the process.
+     *
+     * <p>The copy has this message's payload, key and CloudEvents attributes, and its headers with
+     * {@code headers} added (replacing headers of the same name). The future completes once the
+     * broker has stored the copy as durably as a confirmed {@link Publisher#send} (or, on a broker
+     * without durability, once nothing but the end of the process can lose it), and fails when it
+     * could not be stored; it never completes before that.
+     *
+     * <p>This method does <em>not</em> acknowledge this message: the runtime calls {@link #ack()}
+     * once the future completed normally, so that a copy that was not stored never loses the
+     * message (design.md: the runtime, not the transport, decides when to acknowledge). A process
+     * that dies between the two leaves both the copy and this message: at-least-once.
+     *
+     * <p>The copy comes back as a new delivery, behind whatever the group received meanwhile: its
+     * key's order is not kept for it. It may come back later than {@code delay} (never earlier,
+     * give or take the broker's clock), for instance behind a longer delay stored before it.
+     *
+     * <p>Thread-safe; may be called on any thread, at most once per delivery, before {@link #ack()};
+     * must not block on the broker. A decorator of {@code IncomingMessage} must delegate this method.
+     *
+     * @param delay how long the broker keeps the copy before delivering it, positive, never null
+     * @param headers headers to add to the copy's, never null
+     * @return the outcome of storing the copy, or {@code null} when this transport cannot
+     *     redeliver later (the default; such a transport lacks {@link Capability#DELAYED_REDELIVERY})
+     */
+    default CompletableFuture<Void> redeliverLater(Duration delay, Map<String, String> headers) {
+        return null;
+    }
 }

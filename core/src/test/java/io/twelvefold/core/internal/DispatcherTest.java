@@ -391,6 +391,193 @@ class DispatcherTest {
         assertThat(dlq.sent.get(0).headers()).containsEntry(DeadLetterHeaders.ATTEMPTS, "0");
     }
 
+
+    // ------------------------------------------------------------------ retries handed to the broker
+
+    private static ChannelSettings brokerRetrySettings(int maxAttempts, Duration brokerDelayFrom) {
+        // backoff 5ms, 10ms, 20ms, 40ms ... without jitter
+        return new ChannelSettings("c", "dest", "g", 2, 100, maxAttempts, Duration.ofMillis(5), Duration.ofSeconds(1),
+                2.0, 0, "dest.dlq", 1 << 20, Duration.ofSeconds(30), brokerDelayFrom);
+    }
+
+    @Test
+    @DisplayName("a retry waits in the process below broker-delay-from and is handed to the broker from it on, with the attempts made and the first failure")
+    void brokerDelayFromThreshold() {
+        List<Integer> attempts = new CopyOnWriteArrayList<>();
+        List<Long> attemptNanos = new CopyOnWriteArrayList<>();
+        Dispatcher<String> d = dispatcher(brokerRetrySettings(5, Duration.ofMillis(10)), String.class, (e, ctx) -> {
+            attempts.add(ctx.attempt());
+            attemptNanos.add(System.nanoTime());
+            throw new IllegalStateException("boom " + ctx.attempt());
+        });
+        List<HandOff> handOffs = new CopyOnWriteArrayList<>();
+        FakeMessage m = message("k", "\"x\"", 0);
+        m.redeliverer = (original, delay, headers) -> {
+            HandOff h = new HandOff(original, delay, headers, new CompletableFuture<>());
+            handOffs.add(h);
+            return h.stored();
+        };
+        d.onMessage(m);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> handOffs.size() == 1);
+        // attempt 2 came after 5 ms in the process; the backoff before attempt 3 (10 ms) reaches the threshold
+        assertThat(attempts).containsExactly(1, 2);
+        assertThat(Duration.ofNanos(attemptNanos.get(1) - attemptNanos.get(0))).isGreaterThanOrEqualTo(Duration.ofMillis(4));
+        HandOff h = handOffs.get(0);
+        assertThat(h.delay()).isEqualTo(Duration.ofMillis(10));
+        assertThat(h.headers()).containsOnlyKeys(Envelopes.RETRY_ATTEMPTS, Envelopes.RETRY_FIRST_FAILURE)
+                .containsEntry(Envelopes.RETRY_ATTEMPTS, "2");
+        assertThat(java.time.Instant.parse(h.headers().get(Envelopes.RETRY_FIRST_FAILURE)))
+                .isBeforeOrEqualTo(java.time.Instant.now());
+        assertThat(m.acks.get()).as("not acknowledged before the broker stored the copy").isZero();
+        assertThat(d.inFlight()).isEqualTo(1);
+
+        h.stored().complete(null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> m.acks.get() == 1);
+        assertThat(d.inFlight()).as("the event left: the broker holds the retry").isZero();
+        await().during(Duration.ofMillis(100)).atMost(Duration.ofSeconds(2)).until(() -> attempts.size() == 2);
+        assertThat(dlq.sent).isEmpty();
+    }
+
+    @Test
+    @DisplayName("while the broker stores the copy, the key's next event waits; once stored it goes on, ahead of the retry")
+    void handOffHoldsTheLaneUntilStored() {
+        List<String> runs = new CopyOnWriteArrayList<>();
+        Dispatcher<String> d = dispatcher(brokerRetrySettings(3, Duration.ofMillis(1)), String.class, (e, ctx) -> {
+            runs.add(e.data() + "#" + ctx.attempt());
+            if (e.data().equals("a")) {
+                throw new IllegalStateException("a fails");
+            }
+        });
+        CompletableFuture<Void> stored = new CompletableFuture<>();
+        FakeMessage a = message("k", "\"a\"", 0);
+        a.redeliverer = (original, delay, headers) -> stored;
+        FakeMessage b = message("k", "\"b\"", 1);
+        d.onMessage(a);
+        d.onMessage(b);
+
+        await().during(Duration.ofMillis(100)).atMost(Duration.ofSeconds(2)).until(() -> runs.equals(List.of("a#1")));
+        stored.complete(null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> b.acks.get() == 1);
+        assertThat(runs).containsExactly("a#1", "b#1");
+        assertThat(a.acks.get()).isEqualTo(1);
+        assertThat(d.inFlight()).isZero();
+    }
+
+    @Test
+    @DisplayName("a copy delivered again goes on with its attempt count; after max-attempts the dead letter reports every attempt and the first failure, without the retry headers")
+    void attemptCountContinuesFromTheCopy() {
+        List<Integer> attempts = new CopyOnWriteArrayList<>();
+        List<Map<String, String>> seenHeaders = new CopyOnWriteArrayList<>();
+        Dispatcher<String> d = dispatcher(brokerRetrySettings(4, Duration.ofMillis(1)), String.class, (e, ctx) -> {
+            attempts.add(ctx.attempt());
+            seenHeaders.add(e.headers());
+            throw new IllegalStateException("boom " + ctx.attempt());
+        });
+        FakeMessage copy = message("k", "\"x\"", 9);
+        copy.headers = Map.of("h", "v", Envelopes.RETRY_ATTEMPTS, "3",
+                Envelopes.RETRY_FIRST_FAILURE, "2024-05-04T10:15:30Z");
+        d.onMessage(copy);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> copy.acks.get() == 1);
+        assertThat(attempts).as("one attempt left of four").containsExactly(4);
+        assertThat(seenHeaders.get(0)).as("the processor does not see the retry headers").containsOnlyKeys("h");
+        OutgoingMessage letter = dlq.sent.get(0);
+        assertThat(letter.headers())
+                .containsEntry(DeadLetterHeaders.REASON, "exhausted")
+                .containsEntry(DeadLetterHeaders.ATTEMPTS, "4")
+                .containsEntry(DeadLetterHeaders.FIRST_FAILURE, "2024-05-04T10:15:30Z")
+                .containsEntry("h", "v")
+                .doesNotContainKeys(Envelopes.RETRY_ATTEMPTS, Envelopes.RETRY_FIRST_FAILURE);
+    }
+
+    @Test
+    @DisplayName("retries handed to a broker that delivers the copies again: the count goes on across them up to max-attempts")
+    void roundTripsThroughTheBroker() {
+        List<Integer> attempts = new CopyOnWriteArrayList<>();
+        Dispatcher<String> d = dispatcher(brokerRetrySettings(4, Duration.ofMillis(1)), String.class, (e, ctx) -> {
+            attempts.add(ctx.attempt());
+            throw new IllegalStateException("boom " + ctx.attempt());
+        });
+        List<FakeMessage> deliveries = new CopyOnWriteArrayList<>();
+        AtomicInteger offsets = new AtomicInteger(100);
+        Redeliverer broker = new Redeliverer() {
+            @Override
+            public CompletableFuture<Void> redeliverLater(FakeMessage original, Duration delay, Map<String, String> extra) {
+                Map<String, String> headers = new java.util.HashMap<>(original.headers);
+                headers.putAll(extra);
+                FakeMessage again = new FakeMessage(original.key, 0, offsets.incrementAndGet(), original.payload);
+                again.headers = Map.copyOf(headers);
+                again.redeliverer = this;
+                deliveries.add(again);
+                timer.schedule(() -> d.onMessage(again), delay.toNanos(), TimeUnit.NANOSECONDS);
+                return CompletableFuture.completedFuture(null);
+            }
+        };
+        FakeMessage m = message("k", "\"x\"", 7);
+        m.redeliverer = broker;
+        deliveries.add(m);
+        d.onMessage(m);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> dlq.sent.size() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> deliveries.stream().allMatch(x -> x.acks.get() == 1));
+        assertThat(attempts).containsExactly(1, 2, 3, 4);
+        assertThat(deliveries).as("the original and a copy per retry").hasSize(4);
+        assertThat(dlq.sent.get(0).headers()).containsEntry(DeadLetterHeaders.ATTEMPTS, "4")
+                .containsEntry(DeadLetterHeaders.ORIGINAL_OFFSET, "103");
+        assertThat(d.inFlight()).isZero();
+    }
+
+    @Test
+    @DisplayName("when the broker cannot store the copy, the retry waits in the process and the message is acknowledged only after it succeeded")
+    void handOffFailureFallsBackToTheProcess() {
+        List<Integer> attempts = new CopyOnWriteArrayList<>();
+        Dispatcher<String> d = dispatcher(brokerRetrySettings(3, Duration.ofMillis(1)), String.class, (e, ctx) -> {
+            attempts.add(ctx.attempt());
+            if (ctx.attempt() < 3) {
+                throw new IllegalStateException("boom " + ctx.attempt());
+            }
+        });
+        List<CompletableFuture<Void>> refused = new CopyOnWriteArrayList<>();
+        AtomicInteger calls = new AtomicInteger();
+        FakeMessage m = message("k", "\"x\"", 0);
+        m.redeliverer = (original, delay, headers) -> {
+            if (calls.incrementAndGet() == 2) {
+                throw new IllegalStateException("the broker connection is gone");
+            }
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            refused.add(f);
+            return f;
+        };
+        d.onMessage(m);
+        await().atMost(Duration.ofSeconds(10)).until(() -> refused.size() == 1);
+        await().during(Duration.ofMillis(50)).atMost(Duration.ofSeconds(2)).until(() -> attempts.size() == 1);
+        assertThat(m.acks.get()).isZero();
+        refused.get(0).completeExceptionally(new IllegalStateException("retry queue refused"));
+        // attempt 2 waits in the process and fails; its hand-off throws, so attempt 3 waits in the process too
+        await().atMost(Duration.ofSeconds(10)).until(() -> m.acks.get() == 1);
+        assertThat(calls.get()).isEqualTo(2);
+        assertThat(attempts).containsExactly(1, 2, 3);
+        assertThat(dlq.sent).isEmpty();
+        assertThat(d.inFlight()).isZero();
+    }
+
+    @Test
+    @DisplayName("on a transport that cannot redeliver later, broker-delay-from has no effect: retries wait in the process")
+    void transportWithoutRedeliverLater() {
+        List<Integer> attempts = new CopyOnWriteArrayList<>();
+        Dispatcher<String> d = dispatcher(brokerRetrySettings(3, Duration.ofMillis(1)), String.class, (e, ctx) -> {
+            attempts.add(ctx.attempt());
+            if (ctx.attempt() < 3) {
+                throw new IllegalStateException("boom " + ctx.attempt());
+            }
+        });
+        FakeMessage m = message("k", "\"x\"", 0);
+        d.onMessage(m);
+        await().atMost(Duration.ofSeconds(10)).until(() -> m.acks.get() == 1);
+        assertThat(attempts).containsExactly(1, 2, 3);
+    }
+
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static Class<Map<?, ?>> castMap() {
         return (Class) Map.class;
@@ -425,6 +612,11 @@ class DispatcherTest {
         return new FakeMessage(key, partition, offset, json.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** What a test's fake broker does when the dispatcher hands it a retry. */
+    interface Redeliverer {
+        CompletableFuture<Void> redeliverLater(FakeMessage original, Duration delay, Map<String, String> headers);
+    }
+
     static class FakeMessage implements IncomingMessage {
         final String key;
         final int partition;
@@ -432,6 +624,9 @@ class DispatcherTest {
         final byte[] payload;
         final AtomicInteger acks = new AtomicInteger();
         volatile List<FakeMessage> ackLog;
+        volatile Map<String, String> headers = Map.of("h", "v");
+        /** Null: the transport cannot redeliver later. */
+        volatile Redeliverer redeliverer;
 
         FakeMessage(String key, int partition, long offset, byte[] payload) {
             this.key = key;
@@ -467,7 +662,7 @@ class DispatcherTest {
 
         @Override
         public Map<String, String> headers() {
-            return Map.of("h", "v");
+            return headers;
         }
 
         @Override
@@ -487,6 +682,16 @@ class DispatcherTest {
                 ackLog.add(this);
             }
         }
+
+        @Override
+        public CompletableFuture<Void> redeliverLater(Duration delay, Map<String, String> extra) {
+            Redeliverer r = redeliverer;
+            return r == null ? null : r.redeliverLater(this, delay, extra);
+        }
+    }
+
+    /** A hand-off to the fake broker: what the dispatcher asked for, and the outcome it waits for. */
+    record HandOff(FakeMessage original, Duration delay, Map<String, String> headers, CompletableFuture<Void> stored) {
     }
 
     static final class FakeSubscription implements Subscription {

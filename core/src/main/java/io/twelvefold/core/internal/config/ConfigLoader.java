@@ -129,6 +129,7 @@ public final class ConfigLoader {
                             DurationConverter.parse(raw.get(p + "backoff.max")),
                             number(raw.get(p + "backoff.multiplier")),
                             number(raw.get(p + "backoff.jitter"))),
+                    new ResolvedConfig.Retry(optionalDuration(raw.get(p + "retry.broker-delay-from"))),
                     optional(raw.get(p + "dead-letter-destination")),
                     integer(raw.get(p + "max-payload-size")),
                     DurationConverter.parse(raw.get(p + "processing-timeout"))));
@@ -139,6 +140,10 @@ public final class ConfigLoader {
 
     private static Optional<String> optional(String value) {
         return value == null || value.isEmpty() ? Optional.empty() : Optional.of(value);
+    }
+
+    private static Optional<Duration> optionalDuration(String value) {
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(DurationConverter.parse(value));
     }
 
     private static int integer(String value) {

@@ -45,6 +45,8 @@ public final class CoreKeys {
                     "The factor between two consecutive delays, at least 1."),
             key("backoff.jitter", "double", "0.2",
                     "The random spread of each delay, a fraction in [0, 1]."),
+            key("retry.broker-delay-from", "duration", null,
+                    "Retries whose backoff is at least this wait on the broker, not in the process; unset for never."),
             key("dead-letter-destination", "string", null,
                     "Where dead letters go; defaults to <destination>.dlq."),
             key("max-payload-size", "int", "1048576",

@@ -21,8 +21,13 @@ record ResolvedConfig(String transport, String name, Duration shutdownTimeout, M
 
     /** {@link ChannelConfig} with its values. */
     record Channel(Optional<String> destination, Optional<String> group, int concurrency, int maxInFlight,
-            int maxAttempts, BackoffConfig backoff, Optional<String> deadLetterDestination, int maxPayloadSize,
+            int maxAttempts, BackoffConfig backoff, RetryConfig retry, Optional<String> deadLetterDestination,
+            int maxPayloadSize,
             Duration processingTimeout) implements ChannelConfig {
+    }
+
+    /** {@link ChannelConfig.RetryConfig} with its values. */
+    record Retry(Optional<Duration> brokerDelayFrom) implements ChannelConfig.RetryConfig {
     }
 
     /** {@link ChannelConfig.BackoffConfig} with its values. */

@@ -60,6 +60,15 @@ final class ValueValidator {
                 report(p + "backoff.jitter", "must be a number between 0 and 1 like '0.2'",
                         values.apply(p + "backoff.jitter"));
             }
+            String brokerDelayFrom = values.apply(p + "retry.broker-delay-from");
+            if (brokerDelayFrom != null && !brokerDelayFrom.isBlank()) {
+                Duration from = positiveDuration(p + "retry.broker-delay-from");
+                if (from != null && max != null && from.compareTo(max) > 0) {
+                    // no backoff would ever reach it: broker-side retries would silently never happen
+                    report(p + "retry.broker-delay-from", "must be at most " + p + "backoff.max ("
+                            + values.apply(p + "backoff.max").strip() + ")", brokerDelayFrom);
+                }
+            }
             positiveInt(p + "max-payload-size");
             positiveDuration(p + "processing-timeout");
         }
@@ -107,7 +116,10 @@ final class ValueValidator {
     }
 
     private static String exampleDuration(String key) {
-        return key.endsWith("backoff.initial") ? "100ms" : "30s";
+        if (key.endsWith("backoff.initial")) {
+            return "100ms";
+        }
+        return key.endsWith("retry.broker-delay-from") ? "10s" : "30s";
     }
 
     private void report(String key, String problem, String raw) {

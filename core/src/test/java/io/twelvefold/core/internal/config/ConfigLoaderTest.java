@@ -53,6 +53,7 @@ class ConfigLoaderTest {
         assertThat(orders.backoff().jitter()).isEqualTo(0.2);
         assertThat(orders.maxPayloadSize()).isEqualTo(1_048_576);
         assertThat(orders.processingTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(orders.retry().brokerDelayFrom()).isEmpty();
         assertThat(loaded.provider()).isSameAs(INMEMORY);
         assertThat(loaded.transportProperties()).isEmpty();
     }
@@ -142,6 +143,31 @@ class ConfigLoaderTest {
                 "twelvefold.channels.orders.processing-timeout (TWELVEFOLD_CHANNELS_ORDERS_PROCESSING_TIMEOUT)"
                         + " must be a positive duration like '30s', was 'soon'");
         assertThat(e).hasMessageStartingWith("Configuration is invalid (12 problems):");
+    }
+
+    @Test
+    void readsTheBrokerRetryThreshold() {
+        LoadedConfig loaded = load(Map.of(
+                "TWELVEFOLD_CHANNELS_JEDI_COMMANDS_RETRY_BROKER_DELAY_FROM", "10s",
+                "TWELVEFOLD_CHANNELS_ORDERS_RETRY_BROKER_DELAY_FROM", ""));
+
+        assertThat(loaded.config().channels().get("jedi-commands").retry().brokerDelayFrom())
+                .contains(Duration.ofSeconds(10));
+        assertThat(loaded.config().channels().get("orders").retry().brokerDelayFrom()).as("empty: not set").isEmpty();
+    }
+
+    @Test
+    void rejectsABrokerRetryThresholdThatIsNotAPositiveDurationOrThatNoBackoffReaches() {
+        ConfigurationException e = failure(Map.of(
+                "TWELVEFOLD_CHANNELS_JEDI_COMMANDS_RETRY_BROKER_DELAY_FROM", "-1s",
+                "TWELVEFOLD_CHANNELS_ORDERS_RETRY_BROKER_DELAY_FROM", "1m"));
+
+        assertThat(e.problems()).containsExactly(
+                "twelvefold.channels.jedi-commands.retry.broker-delay-from"
+                        + " (TWELVEFOLD_CHANNELS_JEDI_COMMANDS_RETRY_BROKER_DELAY_FROM)"
+                        + " must be a positive duration like '10s', was '-1s'",
+                "twelvefold.channels.orders.retry.broker-delay-from (TWELVEFOLD_CHANNELS_ORDERS_RETRY_BROKER_DELAY_FROM)"
+                        + " must be at most twelvefold.channels.orders.backoff.max (30s), was '1m'");
     }
 
     @Test
