@@ -143,6 +143,16 @@ public final class Engine {
      * @throws ConfigurationException listing every problem
      */
     public static Engine create(Declaration d) {
+        // Jackson's first mapper and the payload types' deserializers cost a few hundred ms of CPU
+        // on a cold JVM: they are made on another core while the providers are found, the
+        // configuration loads and the transport connects; the first event, not READY, needs them
+        if (codecOf(d) instanceof JsonCodec json) {
+            Class<?>[] types = new Class<?>[d.processors().size()];
+            for (int i = 0; i < types.length; i++) {
+                types[i] = d.processors().get(i).type();
+            }
+            DaemonThreads.start("twelvefold-warm-up-json", new JsonWarmUp(json, types));
+        }
         List<TransportProvider> providers = d.transportProvider() != null ? List.of(d.transportProvider())
                 : discoverProviders();
         String portValue = d.environment().get("PORT");
@@ -301,16 +311,7 @@ public final class Engine {
                 admin = AdminServer.start(httpPort, new Health(), new Scraped(meters));
                 LOG.info("HTTP endpoint on port {}: /health/live, /health/ready, /health/started, /metrics", admin.port());
             }
-            codec = declaration.codec() != null ? declaration.codec() : Codec.json();
-            if (codec instanceof JsonCodec json) {
-                // Jackson's first mapper and the payload types' deserializers, beside the transport's
-                // connection (network waits on a broker): the first event, not READY, needs them
-                Class<?>[] types = new Class<?>[declaration.processors().size()];
-                for (int i = 0; i < types.length; i++) {
-                    types[i] = declaration.processors().get(i).type();
-                }
-                DaemonThreads.start("twelvefold-warm-up-json", new JsonWarmUp(json, types));
-            }
+            codec = codecOf(declaration);
             transport = provider.create(new Context(transportProperties, meters));
             Map<String, String> outputDestinations = new LinkedHashMap<>();
             for (String out : declaration.outputs()) {
@@ -335,6 +336,10 @@ public final class Engine {
                     provider.name(), (System.nanoTime() - t0) / 1_000_000, subscribed, declaration.outputs());
             DaemonThreads.start("twelvefold-after-ready", new AfterReady());
         }
+    }
+
+    private static Codec codecOf(Declaration d) {
+        return d.codec() != null ? d.codec() : Codec.json();
     }
 
     /** Warms a JSON codec up for the processors' payload types. */

@@ -49,20 +49,25 @@ public final class JsonCodec implements Codec {
     }
 
     /**
-     * Builds this codec's mapper, its serializers for a small object and its deserializers for the
-     * given payload types, so that the first event does not pay for them (Jackson's first mapper
-     * costs about 200 ms, a record's deserializer tens more). Meant for a background thread while
-     * the transport connects; never throws: a type Jackson cannot read fails on its first event.
+     * Builds this codec's mapper, its JSON parser and generator, and its deserializers and
+     * serializers for the given payload types, so that the first event does not pay for them
+     * (Jackson's first mapper costs about 200 ms of CPU, a record's deserializer and serializer tens
+     * more). Nothing else: on a cold JVM every class loaded here is CPU taken from the start-up.
+     * Meant for a background thread while the configuration loads and the transport connects;
+     * never throws: a type Jackson cannot handle fails on its first event.
      *
      * @param types the payload types the app's processors decode, never null
      */
     public void warmUp(Class<?>[] types) {
         try {
-            decode(encode(java.util.Map.of("warm", "up")), java.util.Map.class);
+            decode(encode("warm-up"), String.class);
+            ObjectMapper m = mapper();
             for (Class<?> type : types) {
                 if (type != byte[].class) {
-                    // an ObjectReader fetches its root deserializer eagerly
+                    // an ObjectReader fetches its root deserializer eagerly, an ObjectWriter its
+                    // serializer: processors often emit the type they read, or one like it
                     readers.get(type);
+                    m.writerFor(type);
                 }
             }
         } catch (RuntimeException e) {
