@@ -101,56 +101,67 @@ public final class RabbitMqTransportProvider implements TransportProvider {
         if (!WARMED_UP.compareAndSet(false, true)) {
             return false;
         }
-        Thread t = new Thread(RabbitMqTransportProvider::loadClasses, "twelvefold-rabbitmq-warm-up");
+        Thread t = new Thread(new WarmUp(), "twelvefold-rabbitmq-warm-up");
         t.setDaemon(true);
         t.start();
         return true;
     }
 
-    /** The classes of a connection, its channels and a consumer, then the transport's own. */
-    static final List<Class<?>> WARM_UP_CLASSES = List.of(
-            com.rabbitmq.client.impl.recovery.AutorecoveringConnection.class,
-            com.rabbitmq.client.impl.recovery.AutorecoveringChannel.class,
-            com.rabbitmq.client.impl.recovery.RecoveryAwareAMQConnectionFactory.class,
-            com.rabbitmq.client.impl.recovery.RecoveryAwareAMQConnection.class,
-            com.rabbitmq.client.impl.recovery.RecoveryAwareChannelN.class,
-            com.rabbitmq.client.impl.recovery.RecoveryAwareChannelManager.class,
-            com.rabbitmq.client.impl.recovery.RecordedExchange.class,
-            com.rabbitmq.client.impl.recovery.RecordedQueue.class,
-            com.rabbitmq.client.impl.recovery.RecordedQueueBinding.class,
-            com.rabbitmq.client.impl.recovery.RecordedConsumer.class,
-            com.rabbitmq.client.impl.AMQConnection.class,
-            com.rabbitmq.client.impl.ChannelN.class,
-            com.rabbitmq.client.impl.ChannelManager.class,
-            com.rabbitmq.client.impl.AMQImpl.class,
-            com.rabbitmq.client.impl.AMQCommand.class,
-            com.rabbitmq.client.impl.Frame.class,
-            com.rabbitmq.client.impl.SocketFrameHandlerFactory.class,
-            com.rabbitmq.client.impl.SocketFrameHandler.class,
-            com.rabbitmq.client.impl.ConsumerWorkService.class,
-            com.rabbitmq.client.impl.ValueReader.class,
-            com.rabbitmq.client.impl.ValueWriter.class,
-            com.rabbitmq.client.impl.MethodArgumentReader.class,
-            com.rabbitmq.client.impl.MethodArgumentWriter.class,
-            com.rabbitmq.client.impl.ClientVersion.class,
-            com.rabbitmq.client.impl.Environment.class,
-            com.rabbitmq.client.AMQP.BasicProperties.class,
-            RabbitMqTransport.class,
-            RabbitMqTopology.class,
-            ConfirmChannel.class,
-            RabbitMqPublisher.class,
-            RabbitMqSubscription.class,
-            RabbitMqMessage.class,
-            RabbitMqMeters.class,
-            CloudEventsMapping.class);
+    /**
+     * The classes of a connection, its channels and a consumer, then the transport's own, by name: a
+     * list of class literals would load them all on the thread that initialises this class (the main
+     * thread, while it discovers the providers), which is what the warm-up thread is for.
+     */
+    static final List<String> WARM_UP_CLASSES = List.of(
+            "com.rabbitmq.client.impl.recovery.AutorecoveringConnection",
+            "com.rabbitmq.client.impl.recovery.AutorecoveringChannel",
+            "com.rabbitmq.client.impl.recovery.RecoveryAwareAMQConnectionFactory",
+            "com.rabbitmq.client.impl.recovery.RecoveryAwareAMQConnection",
+            "com.rabbitmq.client.impl.recovery.RecoveryAwareChannelN",
+            "com.rabbitmq.client.impl.recovery.RecoveryAwareChannelManager",
+            "com.rabbitmq.client.impl.recovery.RecordedExchange",
+            "com.rabbitmq.client.impl.recovery.RecordedQueue",
+            "com.rabbitmq.client.impl.recovery.RecordedQueueBinding",
+            "com.rabbitmq.client.impl.recovery.RecordedConsumer",
+            "com.rabbitmq.client.impl.AMQConnection",
+            "com.rabbitmq.client.impl.ChannelN",
+            "com.rabbitmq.client.impl.ChannelManager",
+            "com.rabbitmq.client.impl.AMQImpl",
+            "com.rabbitmq.client.impl.AMQCommand",
+            "com.rabbitmq.client.impl.Frame",
+            "com.rabbitmq.client.impl.SocketFrameHandlerFactory",
+            "com.rabbitmq.client.impl.SocketFrameHandler",
+            "com.rabbitmq.client.impl.ConsumerWorkService",
+            "com.rabbitmq.client.impl.ValueReader",
+            "com.rabbitmq.client.impl.ValueWriter",
+            "com.rabbitmq.client.impl.MethodArgumentReader",
+            "com.rabbitmq.client.impl.MethodArgumentWriter",
+            "com.rabbitmq.client.impl.ClientVersion",
+            "com.rabbitmq.client.impl.Environment",
+            "com.rabbitmq.client.AMQP$BasicProperties",
+            "io.twelvefold.transport.rabbitmq.RabbitMqTransport",
+            "io.twelvefold.transport.rabbitmq.RabbitMqTopology",
+            "io.twelvefold.transport.rabbitmq.ConfirmChannel",
+            "io.twelvefold.transport.rabbitmq.RabbitMqPublisher",
+            "io.twelvefold.transport.rabbitmq.RabbitMqSubscription",
+            "io.twelvefold.transport.rabbitmq.RabbitMqMessage",
+            "io.twelvefold.transport.rabbitmq.RabbitMqMeters",
+            "io.twelvefold.transport.rabbitmq.CloudEventsMapping");
+
+    /** A class, not a lambda: this runs on the main thread's start path. */
+    private static final class WarmUp implements Runnable {
+        @Override
+        public void run() {
+            loadClasses();
+        }
+    }
 
     private static void loadClasses() {
         try {
             new ConnectionFactory();
             ClassLoader loader = RabbitMqTransportProvider.class.getClassLoader();
-            for (Class<?> c : WARM_UP_CLASSES) {
-                // linking and initialising is most of the cost: a class literal only loads
-                Class.forName(c.getName(), true, loader);
+            for (String name : WARM_UP_CLASSES) {
+                Class.forName(name, true, loader);
             }
         } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
             // create() loads what it needs itself
