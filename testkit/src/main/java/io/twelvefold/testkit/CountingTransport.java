@@ -7,8 +7,10 @@ import io.twelvefold.core.spi.Publisher;
 import io.twelvefold.core.spi.Subscription;
 import io.twelvefold.core.spi.SubscriptionRequest;
 import io.twelvefold.core.spi.Transport;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -147,6 +149,12 @@ final class CountingTransport implements Transport {
         @Override
         public int deliveryCount() {
             return delegate.deliveryCount();
+        }
+
+        @Override
+        public CompletableFuture<Void> redeliverLater(Duration delay, Map<String, String> headers) {
+            // the copy is a new delivery, counted when it comes back; this one is acknowledged through ack()
+            return delegate.redeliverLater(delay, headers);
         }
 
         @Override

@@ -8,6 +8,7 @@ import io.twelvefold.core.App;
 import io.twelvefold.core.DeadLetterHeaders;
 import io.twelvefold.core.Event;
 import io.twelvefold.core.ProcessingException;
+import io.twelvefold.core.spi.Capability;
 import io.twelvefold.core.spi.IncomingMessage;
 import io.twelvefold.core.spi.OutgoingMessage;
 import java.time.Duration;
@@ -23,7 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Failures: retries with exponential backoff, dead letters with every header after the last
- * attempt, and poison messages (undecodable, oversize, invalid, fatal) dead-lettered at once.
+ * attempt, and poison messages (undecodable, oversize, invalid, fatal) dead-lettered at once;
+ * with {@link Capability#DELAYED_REDELIVERY}, retries handed to the broker.
  */
 public abstract class FailureConformanceTest extends TransportConformanceKit {
     private static final String TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -147,6 +149,73 @@ public abstract class FailureConformanceTest extends TransportConformanceKit {
         Instant last = instant(h, DeadLetterHeaders.LAST_FAILURE);
         assertThat(first).as(DeadLetterHeaders.FIRST_FAILURE).isBetween(before, after);
         assertThat(last).as(DeadLetterHeaders.LAST_FAILURE).isBetween(before, after).isAfter(first);
+    }
+
+    @Test
+    @DisplayName("With retry.broker-delay-from, long retries go through the broker: the copies come back to the same group only, the attempt count goes on, and the dead letter reports every attempt and the first failure")
+    void retriesHandedToTheBroker() throws Exception {
+        assumeCapability(Capability.DELAYED_REDELIVERY);
+        record Attempt(int number, long nanos, Instant at, Map<String, String> headers) {
+        }
+        String destination = uniqueName("broker-retry");
+        String group = uniqueName("group");
+        MessageCollector deadLetters = collect(deadLetterDestination(destination));
+        MessageCollector otherGroup = collect(destination);
+        List<Attempt> attempts = new CopyOnWriteArrayList<>();
+        // backoff 100ms before attempt 2 (in the process), then 200ms and 400ms (on the broker)
+        App app = start(consumer(destination, group)
+                .config(channelKey(INPUT, "max-attempts"), "4")
+                .config(channelKey(INPUT, "backoff.initial"), "100ms")
+                .config(channelKey(INPUT, "backoff.multiplier"), "2")
+                .config(channelKey(INPUT, "backoff.max"), "10s")
+                .config(channelKey(INPUT, "backoff.jitter"), "0")
+                .config(channelKey(INPUT, "retry.broker-delay-from"), "200ms")
+                .processor(INPUT, Order.class, (event, ctx) -> {
+                    attempts.add(new Attempt(ctx.attempt(), System.nanoTime(), Instant.now(), event.headers()));
+                    throw new IllegalStateException("kit: failing attempt " + ctx.attempt());
+                }));
+        Event<Order> event = order("key-1", 0);
+        publishAll(app, List.of(event));
+
+        IncomingMessage dead = awaitMessages(deadLetters, 1).get(0);
+        await("every delivery to be acknowledged").until(() -> counts().acks(event.id()) >= 3);
+        Map<String, String> h = dead.headers();
+        assertSoftly(s -> {
+            s.assertThat(attempts).extracting(Attempt::number).as("attempt numbers").containsExactly(1, 2, 3, 4);
+            s.assertThat(counts().deliveries(event.id())).as("deliveries: the original and a copy for attempts 3 and 4")
+                    .isEqualTo(3);
+            s.assertThat(counts().acks(event.id())).as("acknowledgements: each delivery once").isEqualTo(3);
+            s.assertThat(h.get(DeadLetterHeaders.REASON)).as(DeadLetterHeaders.REASON).isEqualTo("exhausted");
+            s.assertThat(h.get(DeadLetterHeaders.ATTEMPTS)).as(DeadLetterHeaders.ATTEMPTS).isEqualTo("4");
+            s.assertThat(h.get(DeadLetterHeaders.EXCEPTION_MESSAGE)).as(DeadLetterHeaders.EXCEPTION_MESSAGE)
+                    .isEqualTo("kit: failing attempt 4");
+            s.assertThat(h).as("dead-letter headers").doesNotContainKeys("twelvefold-retry-attempts",
+                    "twelvefold-retry-first-failure");
+            s.assertThat(dead.payload()).as("payload bytes").isEqualTo(json(event.data()));
+            s.assertThat(dead.key()).as("key").isEqualTo("key-1");
+            s.assertThat(dead.attributes().get("id")).as("id attribute").isEqualTo(event.id());
+            for (Attempt a : attempts) {
+                s.assertThat(a.headers()).as("headers the processor saw at attempt %s", a.number())
+                        .doesNotContainKeys("twelvefold-retry-attempts", "twelvefold-retry-first-failure");
+            }
+        });
+        // the first failure is that of attempt 1, carried across both copies
+        Instant first = instant(h, DeadLetterHeaders.FIRST_FAILURE);
+        assertThat(first).as(DeadLetterHeaders.FIRST_FAILURE)
+                .isAfterOrEqualTo(attempts.get(0).at()).isBeforeOrEqualTo(attempts.get(1).at());
+        List<Duration> gaps = new ArrayList<>();
+        for (int i = 1; i < attempts.size(); i++) {
+            gaps.add(Duration.ofNanos(attempts.get(i).nanos() - attempts.get(i - 1).nanos()));
+        }
+        assertSoftly(s -> {
+            s.assertThat(gaps.get(0)).as("gap between attempts 1 and 2").isGreaterThanOrEqualTo(Duration.ofMillis(99));
+            s.assertThat(gaps.get(1)).as("gap between attempts 2 and 3").isGreaterThanOrEqualTo(Duration.ofMillis(199));
+            s.assertThat(gaps.get(2)).as("gap between attempts 3 and 4").isGreaterThanOrEqualTo(Duration.ofMillis(399));
+        });
+        // the copies went to this group only: another group of the destination got the event once
+        awaitMessages(otherGroup, 1);
+        assertThat(otherGroup.messages()).as("messages of another group on the destination").hasSize(1)
+                .allSatisfy(m -> assertThat(m.headers()).doesNotContainKey("twelvefold-retry-attempts"));
     }
 
     @Test

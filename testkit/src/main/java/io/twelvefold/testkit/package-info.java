@@ -28,7 +28,8 @@
  *       groups, competing consumers, and closing a member while events are in flight;</li>
  *   <li>{@link io.twelvefold.testkit.OrderingConformanceTest}: order per key under concurrency;</li>
  *   <li>{@link io.twelvefold.testkit.FailureConformanceTest}: retries, exponential backoff, dead
- *       letters and their headers, and poison messages (undecodable, oversize, invalid, fatal);</li>
+ *       letters and their headers, poison messages (undecodable, oversize, invalid, fatal), and
+ *       retries handed to the broker ({@code DELAYED_REDELIVERY});</li>
  *   <li>{@link io.twelvefold.testkit.FlowControlConformanceTest}: in-flight work stays bounded.</li>
  * </ul>
  *
