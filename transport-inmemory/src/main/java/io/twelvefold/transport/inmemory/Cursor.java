@@ -106,6 +106,13 @@ final class Cursor {
                 c = c.next;
                 i = 0;
             }
+            Group[] onlyFor = c.onlyFor;
+            if (onlyFor != null && onlyFor[i] != null && onlyFor[i] != group) {
+                // another group's copy for a delayed retry: as good as acknowledged here
+                i++;
+                next++;
+                continue;
+            }
             OutgoingMessage message = c.slots[i++];
             Delivery d = new Delivery(this, message, next++, 1, subscription);
             inflight.addLast(d);

@@ -4,7 +4,9 @@ import io.twelvefold.core.spi.IncomingMessage;
 import io.twelvefold.core.spi.OutgoingMessage;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One delivery of a message to a group. Its state moves once, from outstanding to acknowledged
@@ -86,6 +88,19 @@ final class Delivery implements IncomingMessage {
         if (STATE.compareAndSet(this, OUTSTANDING, ACKED)) {
             subscription.acked();
         }
+    }
+
+    /**
+     * Appends a copy for this delivery's group to its partition after {@code delay}; see
+     * {@link InMemorySubscription#redeliverLater}.
+     */
+    @Override
+    public CompletableFuture<Void> redeliverLater(Duration delay, Map<String, String> headers) {
+        return subscription.redeliverLater(this, delay, headers);
+    }
+
+    Cursor cursor() {
+        return cursor;
     }
 
     OutgoingMessage message() {

@@ -1,6 +1,10 @@
 package io.twelvefold.transport.inmemory;
 
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A named broker in this JVM: its destinations, created on first use. Brokers live as long as the
@@ -12,6 +16,21 @@ final class InMemoryBroker {
 
     private final String name;
     private final ConcurrentHashMap<String, Destination> destinations = new ConcurrentHashMap<>();
+
+    /** The timer of delayed redeliveries, shared by every broker; created when first needed. */
+    private static final class Timer {
+        static final ScheduledExecutorService INSTANCE = create();
+
+        private static ScheduledExecutorService create() {
+            ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+                Thread t = new Thread(r, "twelvefold-inmemory-redeliveries");
+                t.setDaemon(true);
+                return t;
+            });
+            timer.setRemoveOnCancelPolicy(true);
+            return timer;
+        }
+    }
 
     private InMemoryBroker(String name) {
         this.name = name;
@@ -27,6 +46,14 @@ final class InMemoryBroker {
 
     String name() {
         return name;
+    }
+
+    /**
+     * Runs a task after a delay on the broker's timer, whatever transports close meanwhile (the
+     * broker outlives them).
+     */
+    void later(Runnable task, Duration delay) {
+        Timer.INSTANCE.schedule(task, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
     }
 
     /**

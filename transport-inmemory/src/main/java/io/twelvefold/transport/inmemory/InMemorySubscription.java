@@ -1,13 +1,20 @@
 package io.twelvefold.transport.inmemory;
 
+import io.twelvefold.core.TransportException;
 import io.twelvefold.core.spi.MessageHandler;
+import io.twelvefold.core.spi.OutgoingMessage;
 import io.twelvefold.core.spi.Subscription;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -142,6 +149,38 @@ final class InMemorySubscription implements Subscription, Runnable {
 
     long unacked() {
         return unacked.get();
+    }
+
+    // ---- delayed redelivery --------------------------------------------------------------------
+
+    /**
+     * After {@code delay}, appends a copy of a delivery (its headers with {@code headers} added) to
+     * its partition for this member's group only. The broker, not this subscription, holds the
+     * copy meanwhile, so it arrives even if every member of the group closed (a restart); it is
+     * "stored" at once, as far as an in-memory broker can store anything.
+     *
+     * @return a completed future, or a failed one when the transport is closed or the delivery was
+     *     taken back (it will be delivered again as it is)
+     */
+    CompletableFuture<Void> redeliverLater(Delivery delivery, Duration delay, Map<String, String> headers) {
+        Objects.requireNonNull(delay, "delay");
+        Objects.requireNonNull(headers, "headers");
+        if (transport.isClosed()) {
+            return CompletableFuture.failedFuture(new TransportException(transport.closedMessage()
+                    + "; cannot redeliver a message later"));
+        }
+        if (delivery.isRevoked() || delivery.acked()) {
+            return CompletableFuture.failedFuture(new TransportException("The delivery " + delivery
+                    + " is no longer this member's (acknowledged, or taken back to be delivered again)"));
+        }
+        Map<String, String> copyHeaders = new HashMap<>(delivery.headers());
+        copyHeaders.putAll(headers);
+        OutgoingMessage copy = new OutgoingMessage(delivery.key(), delivery.attributes(), copyHeaders,
+                delivery.payload());
+        Partition partition = delivery.cursor().partition();
+        Group g = group;
+        transport.broker().later(() -> partition.append(copy, g), delay);
+        return CompletableFuture.completedFuture(null);
     }
 
     // ---- signals from other threads ----------------------------------------------------------

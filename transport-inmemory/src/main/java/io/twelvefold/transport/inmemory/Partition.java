@@ -20,6 +20,11 @@ final class Partition {
     static final class Chunk {
         final long base;
         final OutgoingMessage[] slots = new OutgoingMessage[CHUNK];
+        /**
+         * The one group a slot's message is for (a copy for a delayed retry), or null for every
+         * group; null until the chunk gets such a message. Written like {@link #slots}.
+         */
+        Group[] onlyFor;
         /** Written before {@link Partition#tail} passes {@code base + CHUNK}; read after it. */
         Chunk next;
 
@@ -68,12 +73,27 @@ final class Partition {
 
     /** Appends a message, then wakes the consumers of this partition that wait for messages. */
     void append(OutgoingMessage message) {
+        append(message, null);
+    }
+
+    /**
+     * Appends a message for one group (the others skip it), or for every group.
+     *
+     * @param onlyFor the group, or null for every group
+     */
+    void append(OutgoingMessage message, Group onlyFor) {
         synchronized (this) {
             if (tailIndex == CHUNK) {
                 Chunk next = new Chunk(tailChunk.base + CHUNK);
                 tailChunk.next = next;
                 tailChunk = next;
                 tailIndex = 0;
+            }
+            if (onlyFor != null) {
+                if (tailChunk.onlyFor == null) {
+                    tailChunk.onlyFor = new Group[CHUNK];
+                }
+                tailChunk.onlyFor[tailIndex] = onlyFor;
             }
             tailChunk.slots[tailIndex++] = message;
             tail = tail + 1;
@@ -117,6 +137,9 @@ final class Partition {
         int start = (int) (Math.max(from, headChunk.base) - headChunk.base);
         int end = (int) (min - headChunk.base);
         Arrays.fill(headChunk.slots, start, end, null);
+        if (headChunk.onlyFor != null) {
+            Arrays.fill(headChunk.onlyFor, start, end, null);
+        }
         headOffset = min;
     }
 }

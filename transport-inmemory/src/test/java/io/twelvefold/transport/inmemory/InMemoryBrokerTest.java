@@ -599,6 +599,92 @@ class InMemoryBrokerTest {
         assertThat(overlaps).hasValue(0);
     }
 
+    @Test
+    @DisplayName("a copy redelivered later reaches only the group of the delivery, after the delay, with the added headers and its partition; the original is not acknowledged by it")
+    void redeliverLaterToTheSameGroupOnly() throws Exception {
+        Transport transport = transport(4);
+        Publisher publisher = transport.publisher(destination);
+        Recorder mine = Recorder.holding();
+        Recorder other = Recorder.acking();
+        subscribe(transport, "mine", 10, mine);
+        subscribe(transport, "other", 10, other);
+        publisher.send(message("key-1", "1")).join();
+        await().until(() -> mine.count() == 1 && other.count() == 1);
+        IncomingMessage original = mine.received.peek();
+
+        long start = System.nanoTime();
+        CompletableFuture<Void> stored = original.redeliverLater(Duration.ofMillis(200), Map.of("twelvefold-retry-attempts", "1"));
+        assertThat(stored).isCompleted();
+        original.ack();
+        await().atMost(Duration.ofSeconds(10)).until(() -> mine.count() == 2);
+        long elapsed = System.nanoTime() - start;
+        // a message after the copy reaches both groups: the other group skipped the copy, it did not miss it
+        publisher.send(message("key-1", "2")).join();
+        await().atMost(Duration.ofSeconds(10)).until(() -> mine.count() == 3 && other.count() == 2);
+
+        IncomingMessage copy = new ArrayList<>(mine.received).get(1);
+        assertThat(Duration.ofNanos(elapsed)).isGreaterThanOrEqualTo(Duration.ofMillis(199));
+        assertThat(copy.payload()).isEqualTo(original.payload());
+        assertThat(copy.key()).isEqualTo("key-1");
+        assertThat(copy.partition()).isEqualTo(original.partition());
+        assertThat(copy.offset()).isGreaterThan(original.offset());
+        assertThat(copy.deliveryCount()).isEqualTo(1);
+        assertThat(copy.attributes()).isEqualTo(original.attributes());
+        assertThat(copy.headers()).containsEntry("traceparent", "t-1").containsEntry("twelvefold-retry-attempts", "1");
+        assertThat(other.bodies()).containsExactly("1", "2");
+        await().during(QUIET).atMost(Duration.ofSeconds(5)).until(() -> other.count() == 2);
+        mine.ackAll();
+        await().atMost(Duration.ofSeconds(10)).until(() -> retained(transport) == 0);
+    }
+
+    @Test
+    @DisplayName("a copy redelivered later survives the close of every member of its group: the next member gets it")
+    void redeliverLaterSurvivesARestart() {
+        Transport first = transport(2);
+        Publisher publisher = first.publisher(destination);
+        Recorder before = Recorder.holding();
+        Subscription s = subscribe(first, "g", 10, before);
+        publisher.send(message("k", "1")).join();
+        await().until(() -> before.count() == 1);
+        IncomingMessage original = before.received.peek();
+        original.redeliverLater(Duration.ofMillis(300), Map.of()).join();
+        original.ack();
+        s.close();
+        first.close();
+
+        Transport second = transport(2);
+        Recorder after = Recorder.acking();
+        subscribe(second, "g", 10, after);
+        await().atMost(Duration.ofSeconds(10)).until(() -> after.count() == 1);
+        assertThat(after.bodies()).containsExactly("1");
+        assertThat(after.received.peek().deliveryCount()).as("the copy, not a redelivery of the original").isEqualTo(1);
+        await().during(QUIET).atMost(Duration.ofSeconds(5)).until(() -> after.count() == 1);
+    }
+
+    @Test
+    @DisplayName("a delivery that was taken back, or of a closed transport, cannot be redelivered later")
+    void redeliverLaterRefused() {
+        Transport transport = transport(1);
+        Publisher publisher = transport.publisher(destination);
+        Recorder recorder = Recorder.holding();
+        Subscription s = subscribe(transport, "g", 10, recorder);
+        publisher.send(message("k", "1")).join();
+        await().until(() -> recorder.count() == 1);
+        IncomingMessage taken = recorder.received.peek();
+        s.close();
+
+        assertThat(taken.redeliverLater(Duration.ofMillis(1), Map.of())).failsWithin(Duration.ofSeconds(1))
+                .withThrowableOfType(ExecutionException.class).withCauseInstanceOf(TransportException.class)
+                .withMessageContaining("taken back");
+        Recorder again = Recorder.holding();
+        subscribe(transport, "g", 10, again);
+        await().until(() -> again.count() == 1);
+        transport.close();
+        assertThat(again.received.peek().redeliverLater(Duration.ofMillis(1), Map.of()))
+                .failsWithin(Duration.ofSeconds(1)).withThrowableOfType(ExecutionException.class)
+                .withMessageContaining("is closed");
+    }
+
     /** A key that maps to the given partition. */
     private static String keyFor(int partition, int partitions) {
         for (int i = 0; ; i++) {
