@@ -86,8 +86,8 @@ public final class Engine {
     private final TwelvefoldConfig config;
     private final TransportProvider provider;
     private final Map<String, String> transportProperties;
-    /** Built on another thread: nothing on the way to READY waits for Micrometer. */
-    private final CompletableFuture<Meters> meters;
+    /** Built on another thread once READY, or when first asked for: nothing on the way to READY waits for Micrometer. */
+    private final LazyMeters meters;
     private final int httpPort;
     private volatile AdminServer admin;
     private final Map<String, ChannelSettings> settings = new LinkedHashMap<>();
@@ -106,7 +106,7 @@ public final class Engine {
     private volatile EventPublisher publisher;
     private Codec codec;
 
-    private Engine(Declaration d, LoadedConfig loaded, int httpPort, CompletableFuture<Meters> meters) {
+    private Engine(Declaration d, LoadedConfig loaded, int httpPort, LazyMeters meters) {
         this.declaration = d;
         this.config = loaded.config();
         this.provider = loaded.provider();
@@ -169,12 +169,10 @@ public final class Engine {
                         + "'; unset it to turn the HTTP endpoint off";
             }
         }
-        // Start-up: the meter registry is built on another core while the configuration loads on
-        // this one, and the meters are registered after READY (Micrometer's first registry costs
-        // about 100 ms of CPU).
-        CompletableFuture<Meters> meters = new CompletableFuture<>();
-        DaemonThreads.start("twelvefold-meters", new BuildMeters(meters, portProblem == null ? port : -1,
-                d.meterRegistry()));
+        // Start-up: the meter registry is built on another thread once READY (or sooner, when
+        // something asks for it), and the meters count from creation: Micrometer's first registry
+        // costs about 100 ms of CPU that the first events need more on a small machine.
+        LazyMeters meters = new LazyMeters(portProblem == null ? port : -1, d.meterRegistry());
         LoadedConfig loaded;
         try {
             loaded = ConfigLoader.load(d.environment(), d.config(), channels(d), providers);
@@ -192,16 +190,32 @@ public final class Engine {
         return new Engine(d, loaded, port, meters);
     }
 
-    /** Builds the registries for {@link #meters}. */
-    private static final class BuildMeters implements Runnable {
-        private final CompletableFuture<Meters> result;
+    /**
+     * The registries for {@link #meters}, built on a daemon thread the first time they are needed:
+     * at READY, or sooner when a transport, {@code /metrics} or the app asks for them.
+     */
+    private static final class LazyMeters implements Runnable {
+        private final CompletableFuture<Meters> result = new CompletableFuture<>();
+        private final java.util.concurrent.atomic.AtomicBoolean building = new java.util.concurrent.atomic.AtomicBoolean();
         private final int httpPort;
         private final MeterRegistry user;
 
-        BuildMeters(CompletableFuture<Meters> result, int httpPort, MeterRegistry user) {
-            this.result = result;
+        LazyMeters(int httpPort, MeterRegistry user) {
             this.httpPort = httpPort;
             this.user = user;
+        }
+
+        /** Starts building the registries, once. */
+        void build() {
+            if (building.compareAndSet(false, true)) {
+                DaemonThreads.start("twelvefold-meters", this);
+            }
+        }
+
+        /** @return the registries, building them first if nobody asked yet, and waiting for them */
+        Meters join() {
+            build();
+            return result.join();
         }
 
         @Override
@@ -379,9 +393,9 @@ public final class Engine {
 
     /** The Prometheus registry {@code /metrics} scrapes, waiting for it if it is still being built. */
     private static final class Scraped implements Supplier<PrometheusMeterRegistry> {
-        private final CompletableFuture<Meters> meters;
+        private final LazyMeters meters;
 
-        Scraped(CompletableFuture<Meters> meters) {
+        Scraped(LazyMeters meters) {
             this.meters = meters;
         }
 
@@ -615,9 +629,9 @@ public final class Engine {
     /** What a transport gets; the meter registry may still be being built when it asks for it. */
     private static final class Context implements TransportContext {
         private final Map<String, String> properties;
-        private final CompletableFuture<Meters> meters;
+        private final LazyMeters meters;
 
-        Context(Map<String, String> properties, CompletableFuture<Meters> meters) {
+        Context(Map<String, String> properties, LazyMeters meters) {
             this.properties = properties;
             this.meters = meters;
         }

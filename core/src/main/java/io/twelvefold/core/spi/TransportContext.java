@@ -18,9 +18,11 @@ public interface TransportContext {
     Map<String, String> properties();
 
     /**
-     * The registry for the transport's own meters. The runtime builds it beside the start-up, so the
-     * first call may wait for it (about 100 ms at most); a transport that registers no meter need not
-     * call this.
+     * The registry for the transport's own meters. The runtime builds it on another thread once the
+     * app is READY, or at the first call if that comes sooner, and the call waits for it (about
+     * 100 ms of CPU on a cold JVM): call it off the start path (after the first events, or a few
+     * seconds after {@code create}), counting in the meantime, so that Micrometer does not take CPU
+     * from the start-up. A transport that registers no meter need not call this.
      *
      * @return the registry, never null
      */

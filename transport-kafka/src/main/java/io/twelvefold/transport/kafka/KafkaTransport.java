@@ -76,7 +76,7 @@ final class KafkaTransport implements Transport {
     private final long createdNanos;
     /** The app's registry; resolved off the start-up path (the runtime may still be building it). */
     private final CompletableFuture<MeterRegistry> registry = new CompletableFuture<>();
-    /** Creates the producer, then resolves the registry; binds the clients' metrics later. */
+    /** Creates the producer; resolves the registry and binds the clients' metrics later. */
     private final java.util.concurrent.ScheduledThreadPoolExecutor background;
     /** Guards {@link #adminClient}. */
     private final Object adminLock = new Object();
@@ -112,7 +112,6 @@ final class KafkaTransport implements Transport {
         // is meanwhile creating the consumer, which needs other classes
         background.execute(KafkaTransport::initialiseProtocol);
         background.execute(() -> create(producer, this::newProducer));
-        background.execute(() -> create(this.registry, registrySource));
         this.producerMetrics = new ClientMetrics(() -> new KafkaClientMetrics(producer.join()));
         bind(producerMetrics);
         this.probe = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -187,7 +186,7 @@ final class KafkaTransport implements Transport {
         try {
             background.schedule(() -> {
                 try {
-                    MeterRegistry r = registryIfReady();
+                    MeterRegistry r = resolveRegistry();
                     if (r != null) {
                         metrics.bind(r);
                     }
@@ -232,7 +231,20 @@ final class KafkaTransport implements Transport {
         return config;
     }
 
-    /** @return the app's meter registry, or null while it is still being built */
+    /**
+     * On the background thread, when the first client's metrics are bound: asks the runtime for its
+     * registry the first time (the runtime builds it then, or has built it at READY), off the start path.
+     *
+     * @return the registry, or null when it could not be built
+     */
+    private MeterRegistry resolveRegistry() {
+        if (!registry.isDone()) {
+            create(registry, registrySource);
+        }
+        return registryIfReady();
+    }
+
+    /** @return the app's meter registry, or null until the first client's metrics were bound */
     MeterRegistry registryIfReady() {
         return registry.isCompletedExceptionally() ? null : registry.getNow(null);
     }
