@@ -52,18 +52,28 @@ final class ConfirmChannel {
     static final class Send {
         final Object owner;
         final String exchange;
+        final String routingKey;
         final OutgoingMessage message;
+        /** The per-message TTL ({@code expiration}, in ms), or null. */
+        final String expiration;
         final Map<String, Object> headers;
         final CompletableFuture<Void> future = new CompletableFuture<>();
         /** The publish sequence number on the current channel; guarded by the channel's lock. */
         long sequence;
         String returned;
 
-        Send(Object owner, String exchange, OutgoingMessage message) {
+        Send(Object owner, String exchange, String routingKey, OutgoingMessage message, String expiration) {
             this.owner = owner;
             this.exchange = exchange;
+            this.routingKey = routingKey;
             this.message = message;
+            this.expiration = expiration;
             this.headers = CloudEventsMapping.headers(message);
+        }
+
+        /** Where it goes, for messages: the exchange, or the queue for the default exchange. */
+        String target() {
+            return exchange.isEmpty() ? "queue '" + routingKey + "'" : "exchange '" + exchange + "'";
         }
     }
 
@@ -116,7 +126,23 @@ final class ConfirmChannel {
      * @return completes when confirmed, never null
      */
     CompletableFuture<Void> send(Object owner, String exchange, OutgoingMessage message) {
-        Send send = new Send(owner, exchange, message);
+        return send(owner, exchange, CloudEventsMapping.routingKey(message.key()), message, null);
+    }
+
+    /**
+     * Publishes a message (mandatory, persistent) with a routing key of its own and, optionally, a
+     * per-message TTL: a copy for a delayed retry, to a queue through the default exchange.
+     *
+     * @param owner the publisher or subscription that sends it (see {@link #pending})
+     * @param exchange the exchange, never null ({@code ""} for the default exchange)
+     * @param routingKey the routing key, never null
+     * @param message the message, never null
+     * @param expiration the {@code expiration} property (milliseconds), or null for none
+     * @return completes when confirmed, never null
+     */
+    CompletableFuture<Void> send(Object owner, String exchange, String routingKey, OutgoingMessage message,
+            String expiration) {
+        Send send = new Send(owner, exchange, routingKey, message, expiration);
         synchronized (lock) {
             if (closed) {
                 send.future.completeExceptionally(new TransportException(
@@ -143,10 +169,12 @@ final class ConfirmChannel {
         // the headers belong to this send; basicPublish serializes them before it returns
         send.headers.put(CloudEventsMapping.PUBLISH_SEQUENCE, sequence);
         AMQP.BasicProperties properties = CloudEventsMapping.properties(send.message, send.headers);
+        if (send.expiration != null) {
+            properties = properties.builder().expiration(send.expiration).build();
+        }
         unconfirmed.addLast(send);
         try {
-            channel.basicPublish(send.exchange, CloudEventsMapping.routingKey(send.message.key()), true, properties,
-                    send.message.payload());
+            channel.basicPublish(send.exchange, send.routingKey, true, properties, send.message.payload());
         } catch (IOException | AlreadyClosedException e) {
             // the connection is going away: the shutdown listener will see it; send again once it is back
             unconfirmed.removeLast();
@@ -189,12 +217,13 @@ final class ConfirmChannel {
     private static void completeAll(List<Send> done, boolean ack) {
         for (Send send : done) {
             if (!ack) {
-                send.future.completeExceptionally(new TransportException("RabbitMQ refused the message sent to exchange '"
-                        + send.exchange + "' (basic.nack): the broker could not store it"));
+                send.future.completeExceptionally(new TransportException("RabbitMQ refused the message sent to "
+                        + send.target() + " (basic.nack): the broker could not store it"));
             } else if (send.returned != null) {
-                send.future.completeExceptionally(new TransportException("RabbitMQ returned the message sent to exchange '"
-                        + send.exchange + "' as unroutable (" + send.returned + "): no queue is bound to it; "
-                        + "start a consumer group on the destination or bind a queue"));
+                send.future.completeExceptionally(new TransportException("RabbitMQ returned the message sent to "
+                        + send.target() + " as unroutable (" + send.returned + "): " + (send.exchange.isEmpty()
+                                ? "the queue does not exist"
+                                : "no queue is bound to it; start a consumer group on the destination or bind a queue")));
             } else {
                 send.future.complete(null);
             }
@@ -279,7 +308,7 @@ final class ConfirmChannel {
         }
         for (Send send : failed) {
             send.future.completeExceptionally(new TransportException("RabbitMQ closed the publishing channel while a "
-                    + "message to exchange '" + send.exchange + "' was unconfirmed: " + cause.getMessage(), cause));
+                    + "message to " + send.target() + " was unconfirmed: " + cause.getMessage(), cause));
         }
     }
 
@@ -318,7 +347,7 @@ final class ConfirmChannel {
         }
         for (Send send : failed) {
             send.future.completeExceptionally(new TransportException("The RabbitMQ transport closed before the broker "
-                    + "confirmed the message to exchange '" + send.exchange + "'"));
+                    + "confirmed the message to " + send.target()));
         }
         if (c != null && c.isOpen()) {
             try {
