@@ -1,7 +1,9 @@
 package io.twelvefold.transport.rabbitmq;
 
 import io.twelvefold.core.spi.IncomingMessage;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A delivery of a subscription; {@link #offset()} is its delivery tag on the subscription's channel. */
@@ -79,6 +81,15 @@ final class RabbitMqMessage implements IncomingMessage {
         if (acked.compareAndSet(false, true)) {
             subscription.acknowledge(this);
         }
+    }
+
+    /**
+     * Publishes a copy to the group's retry queue for the delay, with publisher confirms; see
+     * {@link RabbitMqSubscription#redeliverLater}. Does not acknowledge this delivery.
+     */
+    @Override
+    public CompletableFuture<Void> redeliverLater(Duration delay, Map<String, String> headers) {
+        return subscription.redeliverLater(this, delay, headers);
     }
 
     @Override

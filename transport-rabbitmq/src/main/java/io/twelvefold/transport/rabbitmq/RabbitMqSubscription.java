@@ -8,13 +8,16 @@ import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.Recoverable;
 import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.ShutdownSignalException;
+import io.twelvefold.core.TransportException;
 import io.twelvefold.core.spi.MessageHandler;
 import io.twelvefold.core.spi.Subscription;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +50,11 @@ import org.slf4j.LoggerFactory;
  * <p><b>Redelivery guard.</b> A delivery whose count exceeds {@code max-deliveries} is rejected
  * without requeue, so the broker dead-letters it to {@code <destination>.dlq}: a message that
  * crashes the consumer every time cannot loop.
+ *
+ * <p><b>Delayed redelivery.</b> {@link RabbitMqMessage#redeliverLater} publishes a copy to one of
+ * the group's retry queues ({@link RabbitMqTopology#declareRetryQueue}), whose expired messages go
+ * back to this group's queue only; the delivery itself is acknowledged by the runtime once the
+ * copy is confirmed. A copy is a new message: the redelivery guard counts its own deliveries.
  *
  * <p><b>Recovery.</b> When the connection drops, the broker requeues what was not acknowledged;
  * the client recovers the channel and the consumer. Deliveries of the lost channel are void: their
@@ -170,6 +178,24 @@ final class RabbitMqSubscription implements Subscription {
             LOG.debug("Closing the channel of queue '{}' failed", group.queue(), e);
         }
         transport.closed(this);
+    }
+
+    // ---- delayed redelivery --------------------------------------------------------------------
+
+    /**
+     * Stores a copy of a delivery of this subscription in the group's retry queue for the delay.
+     *
+     * @return completes when the broker confirmed the copy; fails when this subscription closed or
+     *     the delivery's channel was lost since (the broker delivers the original again), or when
+     *     the broker did not take the copy
+     */
+    CompletableFuture<Void> redeliverLater(RabbitMqMessage message, Duration delay, Map<String, String> headers) {
+        if (closed || message.generation() != generation) {
+            return CompletableFuture.failedFuture(new TransportException("Delivery " + message + " of queue '"
+                    + group.queue() + "' is void (its channel was closed or recovered since): the broker delivers it "
+                    + "again, so no copy is stored"));
+        }
+        return transport.redeliverLater(this, group, message, delay, headers);
     }
 
     // ---- acknowledgements --------------------------------------------------------------------

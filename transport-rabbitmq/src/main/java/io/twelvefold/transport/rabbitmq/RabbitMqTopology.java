@@ -9,6 +9,8 @@ import io.twelvefold.core.TransportException;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Names and declares the broker objects, idempotently (a declaration of what exists with the same
@@ -22,7 +24,18 @@ import java.util.Map;
  *                 → queue           d.dlq.g              (durable, bound to d.dlq with '#', declared
  *                                                          as group g's queue on d.dlq: dead-lettering
  *                                                          to d.dlq.dlq, declared when g reads it)
+ * delayed retry   → queue           d.g.retry.&lt;level&gt;     (durable, bound to nothing, dead-lettering
+ *   of g, by delay                                         expired copies to d.g through the default
+ *                                                          exchange; declared at its first copy)
  * </pre>
+ *
+ * <p>A retry queue holds the copies whose delay is between its level and twice its level, the
+ * levels being 1 s times a power of two (..., 250ms, 500ms, 1s, 2s, 4s, ...): RabbitMQ expires a
+ * queue's messages only at its head, so a copy may wait behind one stored before it with a longer
+ * delay, and this bounds that wait to less than twice its own delay. The delay itself is each
+ * copy's {@code expiration}, not a queue argument: a queue's arguments cannot change, and a
+ * {@code x-message-ttl} would tie the queue to one backoff configuration (and would cut the longer
+ * jittered delays, the smaller TTL winning).
  *
  * <p>So the dead letters of group {@code g} are kept from the moment the group exists, and a group
  * named {@code g} that subscribes to the destination {@code d.dlq} (a replay or inspection app)
@@ -30,12 +43,15 @@ import java.util.Map;
  */
 final class RabbitMqTopology {
     static final String DEAD_LETTER_SUFFIX = ".dlq";
+    static final String RETRY_INFIX = ".retry.";
     private static final String ALL = "#";
 
     private final Connection connection;
     private final RabbitMqConfig config;
     private final RabbitMqTransportProvider.Declarations declarations;
     private Channel admin;
+    /** The retry queues declared (or found) so far. */
+    private final Set<String> retryQueues = ConcurrentHashMap.newKeySet();
 
     /**
      * The names of a group's objects.
@@ -113,6 +129,78 @@ final class RabbitMqTopology {
         } else {
             c.queueBindNoWait(g.queue(), g.destination(), ALL, null);
         }
+    }
+
+    /**
+     * The retry queue of a group for a delay: {@code <group's queue>.retry.<level>}.
+     *
+     * @param g the group
+     * @param delayMillis the copy's delay, at least 1 ms
+     * @return the queue name, never null
+     */
+    static String retryQueue(Group g, long delayMillis) {
+        long level = level(delayMillis);
+        return g.queue() + RETRY_INFIX + (level % 1000 == 0 ? (level / 1000) + "s" : level + "ms");
+    }
+
+    /**
+     * The level of a delay: the largest of 1000 ms times a power of two (rounded down to whole
+     * milliseconds below a second: 500, 250, 125, 62, 31, 15, 7, 3, 1) that is not longer.
+     *
+     * @param delayMillis at least 1
+     * @return the level in milliseconds, at least 1
+     */
+    static long level(long delayMillis) {
+        long level = 1000;
+        if (delayMillis >= level) {
+            while (level <= delayMillis / 2) {
+                level *= 2;
+            }
+            return level;
+        }
+        while (level > delayMillis && level > 1) {
+            level /= 2;
+        }
+        return level;
+    }
+
+    /** @return whether this transport declared the retry queue already */
+    boolean retryQueueDeclared(String queue) {
+        return retryQueues.contains(queue);
+    }
+
+    /** Forgets a retry queue that turned out to be missing (deleted behind the transport's back). */
+    void retryQueueMissing(String queue) {
+        retryQueues.remove(queue);
+    }
+
+    /**
+     * Declares a retry queue of a group: durable, of the group's queue type, bound to no exchange,
+     * dead-lettering what expires to the group's queue through the default exchange (never to the
+     * destination's exchange, which would give the copy to every group). On quorum queues the
+     * dead-lettering is at-least-once (which needs {@code x-overflow=reject-publish}), so a copy is
+     * not lost when the group's queue cannot take it at that moment. Waits for the broker's reply.
+     *
+     * @param g the group
+     * @param queue its retry queue, from {@link #retryQueue}
+     */
+    synchronized void declareRetryQueue(Group g, String queue) {
+        if (retryQueues.contains(queue)) {
+            return;
+        }
+        run("retry queue '" + queue + "' of group '" + g.name() + "' on '" + g.destination() + "'", c -> {
+            Map<String, Object> arguments = new HashMap<>();
+            arguments.put("x-queue-type", config.queueType().argument());
+            arguments.put("x-dead-letter-exchange", "");
+            arguments.put("x-dead-letter-routing-key", g.queue());
+            if (config.queueType() == RabbitMqConfig.QueueType.QUORUM) {
+                arguments.put("x-dead-letter-strategy", "at-least-once");
+                arguments.put("x-overflow", "reject-publish");
+            }
+            declarations.queue(queue);
+            c.queueDeclare(queue, true, false, false, arguments);
+        });
+        retryQueues.add(queue);
     }
 
     private interface Declaration {

@@ -9,13 +9,16 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.twelvefold.core.TransportException;
 import io.twelvefold.core.spi.Capability;
 import io.twelvefold.core.spi.MessageHandler;
+import io.twelvefold.core.spi.OutgoingMessage;
 import io.twelvefold.core.spi.Publisher;
 import io.twelvefold.core.spi.Subscription;
 import io.twelvefold.core.spi.SubscriptionRequest;
 import io.twelvefold.core.spi.Transport;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -25,6 +28,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -100,7 +104,7 @@ final class RabbitMqTransport implements Transport {
         listenForRecovery(consuming, false);
         this.topology = new RabbitMqTopology(publishing, config, declarations);
         EnumSet<Capability> c = EnumSet.of(Capability.FAN_OUT, Capability.REDELIVERY, Capability.PAUSE_RESUME,
-                Capability.DURABLE);
+                Capability.DURABLE, Capability.DELAYED_REDELIVERY);
         // competing members either share the queue (no order across them) or take turns (order kept)
         c.add(config.ordering() == RabbitMqConfig.Ordering.SINGLE_ACTIVE_CONSUMER
                 ? Capability.ORDERED_BY_KEY : Capability.COMPETING_CONSUMERS);
@@ -152,6 +156,60 @@ final class RabbitMqTransport implements Transport {
             throw new TransportException("RabbitMQ refused to consume from queue '" + group.queue() + "': "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Publishes a copy of a delivery to the group's retry queue for its delay
+     * ({@link RabbitMqTopology#retryQueue}), declared first if this transport has not yet (on a
+     * transport thread, so that no caller waits for the broker), with the delay as the copy's
+     * {@code expiration} (rounded up to a millisecond: never earlier), through the key's publishing
+     * channel: persistent, mandatory, confirmed.
+     *
+     * <p>The copy has the delivery's key, attributes and headers, without the headers the broker
+     * set on it ({@code x-first-death-*}, {@code x-last-death-*}, {@code x-delivery-count}: they
+     * describe this delivery, not the copy's), and with {@code extra} added.
+     *
+     * @return completes when the broker confirmed the copy, never null
+     */
+    CompletableFuture<Void> redeliverLater(RabbitMqSubscription owner, RabbitMqTopology.Group group,
+            RabbitMqMessage message, Duration delay, Map<String, String> extra) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new TransportException(
+                    "Transport 'rabbitmq' is closed; a message cannot be redelivered later"));
+        }
+        long nanos = Math.max(1, delay.toNanos());
+        long millis = (nanos + 999_999) / 1_000_000;
+        String queue = RabbitMqTopology.retryQueue(group, millis);
+        Map<String, String> headers = new HashMap<>();
+        message.headers().forEach((name, value) -> {
+            if (!name.startsWith("x-first-death-") && !name.startsWith("x-last-death-")
+                    && !name.equals("x-delivery-count")) {
+                headers.put(name, value);
+            }
+        });
+        headers.putAll(extra);
+        OutgoingMessage copy = new OutgoingMessage(message.key(), message.attributes(), headers, message.payload());
+        if (topology.retryQueueDeclared(queue)) {
+            return sendCopy(owner, queue, copy, millis);
+        }
+        try {
+            return CompletableFuture.runAsync(() -> topology.declareRetryQueue(group, queue), executor)
+                    .thenCompose(declared -> sendCopy(owner, queue, copy, millis));
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new TransportException(
+                    "Transport 'rabbitmq' is closed; a message cannot be redelivered later", e));
+        }
+    }
+
+    private CompletableFuture<Void> sendCopy(RabbitMqSubscription owner, String queue, OutgoingMessage copy,
+            long millis) {
+        CompletableFuture<Void> sent = channelFor(copy.key()).send(owner, "", queue, copy, Long.toString(millis));
+        return sent.whenComplete((v, e) -> {
+            if (e != null) {
+                // returned as unroutable: deleted behind our back; the next copy declares it again
+                topology.retryQueueMissing(queue);
+            }
+        });
     }
 
     /**
