@@ -1,7 +1,6 @@
 package io.twelvefold.core.internal.config;
 
 import io.smallrye.config.EnvConfigSource;
-import io.smallrye.config.PropertiesConfigSource;
 import io.twelvefold.core.ConfigurationException;
 import io.twelvefold.core.config.ChannelConfig;
 import io.twelvefold.core.config.TwelvefoldConfig;
@@ -359,6 +358,43 @@ public final class ConfigLoader {
     }
 
     /**
+     * A config source over a map. SmallRye's {@code PropertiesConfigSource} would do, but it
+     * formats its name with {@code String.format}, whose first call costs several ms of class
+     * loading on the start path.
+     */
+    private static final class MapSource implements ConfigSource {
+        private final Map<String, String> values;
+        private final String name;
+        private final int ordinal;
+
+        MapSource(Map<String, String> values, String name, int ordinal) {
+            this.values = values;
+            this.name = name;
+            this.ordinal = ordinal;
+        }
+
+        @Override
+        public Set<String> getPropertyNames() {
+            return values.keySet();
+        }
+
+        @Override
+        public String getValue(String propertyName) {
+            return values.get(propertyName);
+        }
+
+        @Override
+        public String getName() {
+            return name;
+        }
+
+        @Override
+        public int getOrdinal() {
+            return ordinal;
+        }
+    }
+
+    /**
      * The raw value of a core key before conversion: the value of the highest-ordinal MicroProfile
      * config source that has the key, else the key's default.
      */
@@ -367,8 +403,8 @@ public final class ConfigLoader {
 
         RawValues(Map<String, String> env, Map<String, String> sys, Map<String, String> code) {
             this.sources = List.of(
-                    new PropertiesConfigSource(code, "overrides", OVERRIDES_ORDINAL),
-                    new PropertiesConfigSource(sys, "system properties", SYSTEM_PROPERTIES_ORDINAL),
+                    new MapSource(code, "overrides", OVERRIDES_ORDINAL),
+                    new MapSource(sys, "system properties", SYSTEM_PROPERTIES_ORDINAL),
                     new EnvConfigSource(env, ENVIRONMENT_ORDINAL));
         }
 
