@@ -69,11 +69,6 @@ public final class RabbitMqTransportProvider implements TransportProvider {
     private static final int AMQPS_PORT = 5671;
     private static final AtomicInteger THREADS = new AtomicInteger();
     private static final AtomicBoolean WARMED_UP = new AtomicBoolean();
-    /** How long connections opened early wait for {@link #create} before they are closed. */
-    private static final long EARLY_CLAIM_MILLIS = 60_000;
-    /** The connections opened from the environment before {@link #create}, until claimed. */
-    private static final java.util.concurrent.atomic.AtomicReference<EarlyConnections> EARLY =
-            new java.util.concurrent.atomic.AtomicReference<>();
 
     private final Declarations declarations;
 
@@ -81,12 +76,12 @@ public final class RabbitMqTransportProvider implements TransportProvider {
     public RabbitMqTransportProvider() {
         this(Declarations.NONE);
         if (chosen(System.getenv("TWELVEFOLD_TRANSPORT"), System.getProperty("twelvefold.transport"))) {
-            warmUp(true);
+            warmUp();
         }
     }
 
     /**
-     * Whether the environment already names this transport. Only a hint for {@link #warmUp(boolean)}: the
+     * Whether the environment already names this transport. Only a hint for {@link #warmUp()}: the
      * runtime decides, from every configuration source.
      */
     static boolean chosen(String environment, String systemProperty) {
@@ -97,18 +92,16 @@ public final class RabbitMqTransportProvider implements TransportProvider {
     /**
      * Once per JVM, loads and initialises on a daemon thread the classes that {@link #create} and the
      * first subscription need, while the runtime reads its configuration on the main thread: a first
-     * connection costs over 100 ms of class loading. Then, when asked, opens the connections the
-     * environment names ({@link EarlyConnections}). A class that cannot be loaded is left to the
-     * moment it is needed.
+     * connection costs over 100 ms of class loading, where the network handshake with a local broker
+     * costs a few ms. No I/O; a class that cannot be loaded is left to the moment it is needed.
      *
-     * @param connect whether to open the connections the environment names, once the classes are loaded
      * @return whether this call started the warm-up
      */
-    static boolean warmUp(boolean connect) {
+    static boolean warmUp() {
         if (!WARMED_UP.compareAndSet(false, true)) {
             return false;
         }
-        Thread t = new Thread(new WarmUp(connect), "twelvefold-rabbitmq-warm-up");
+        Thread t = new Thread(new WarmUp(), "twelvefold-rabbitmq-warm-up");
         t.setDaemon(true);
         t.start();
         return true;
@@ -157,163 +150,9 @@ public final class RabbitMqTransportProvider implements TransportProvider {
 
     /** A class, not a lambda: this runs on the main thread's start path. */
     private static final class WarmUp implements Runnable {
-        private final boolean connect;
-
-        WarmUp(boolean connect) {
-            this.connect = connect;
-        }
-
         @Override
         public void run() {
             loadClasses();
-            if (!connect) {
-                return;
-            }
-            EarlyConnections early = EarlyConnections.open(System.getenv(), System.getProperties());
-            if (early != null) {
-                early.closeUnlessClaimed(EARLY_CLAIM_MILLIS);
-            }
-        }
-    }
-
-    /**
-     * The two connections, opened on the warm-up thread from the settings the environment and the
-     * system properties give, while the runtime is still reading its configuration: the
-     * handshakes (tens of ms, and the broker's work for them) overlap the configuration instead of
-     * following it. {@link #create} takes them only when the final configuration asks for exactly
-     * the same connections (URI with its credentials, virtual host, connection name, recovery
-     * interval, TLS); otherwise, or when {@code create} does not come within a minute, they are
-     * closed, and {@code create} connects as usual, reporting its own errors.
-     */
-    static final class EarlyConnections {
-        private final RabbitMqConfig config;
-        private final CompletableFuture<Connection> publishing = new CompletableFuture<>();
-        private final CompletableFuture<Connection> consuming = new CompletableFuture<>();
-        private final java.util.concurrent.CountDownLatch claimed = new java.util.concurrent.CountDownLatch(1);
-
-        private EarlyConnections(RabbitMqConfig config) {
-            this.config = config;
-        }
-
-        /**
-         * Opens the connections the environment names, on this thread, and publishes them for
-         * {@link #create}.
-         *
-         * @return the early connections, or null when the settings are not valid yet
-         */
-        static EarlyConnections open(java.util.Map<String, String> env, java.util.Properties sys) {
-            RabbitMqConfig config;
-            try {
-                config = RabbitMqConfig.from(fromEnvironment(env, sys));
-            } catch (RuntimeException e) {
-                return null; // the runtime reports it
-            }
-            EarlyConnections early = new EarlyConnections(config);
-            if (!EARLY.compareAndSet(null, early)) {
-                return null;
-            }
-            try {
-                ConnectionFactory factory = factory(config);
-                connect(factory, config.connectionName() + "-publish", early.publishing);
-                connect(factory, config.connectionName() + "-consume", early.consuming);
-            } catch (RuntimeException e) {
-                early.publishing.completeExceptionally(e);
-                early.consuming.completeExceptionally(e);
-            }
-            return early;
-        }
-
-        private static void connect(ConnectionFactory factory, String name, CompletableFuture<Connection> into) {
-            try {
-                into.complete(factory.newConnection(name));
-            } catch (IOException | TimeoutException | RuntimeException e) {
-                into.completeExceptionally(e);
-            }
-        }
-
-        /** The transport's properties as far as the environment and the system properties give them. */
-        static java.util.Map<String, String> fromEnvironment(java.util.Map<String, String> env, java.util.Properties sys) {
-            java.util.Map<String, String> properties = new java.util.HashMap<>();
-            for (ConfigKey key : RabbitMqConfig.KEYS) {
-                String value = sys.getProperty("twelvefold." + RabbitMqConfig.NAME + "." + key.name());
-                if (value == null) {
-                    value = env.get("TWELVEFOLD_RABBITMQ_"
-                            + key.name().toUpperCase(Locale.ROOT).replace('-', '_').replace('.', '_'));
-                }
-                if (value == null || value.isEmpty()) {
-                    value = key.defaultValue();
-                }
-                if (value != null) {
-                    properties.put(key.name(), value);
-                }
-            }
-            return properties;
-        }
-
-        CompletableFuture<Connection> publishing() {
-            return publishing;
-        }
-
-        CompletableFuture<Connection> consuming() {
-            return consuming;
-        }
-
-        /** @return the early connections not claimed yet, or null. For tests. */
-        static EarlyConnections pending() {
-            return EARLY.get();
-        }
-
-        /** Waits for {@link #create}; closes the connections if it does not come in time. */
-        void closeUnlessClaimed(long millis) {
-            try {
-                if (claimed.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (EARLY.compareAndSet(this, null)) {
-                abort();
-            }
-        }
-
-        /**
-         * @return the publishing and the consuming connection when {@code wanted} asks for the same
-         *     connections and both opened, else null (then they are closed)
-         */
-        Connection[] claim(RabbitMqConfig wanted) {
-            claimed.countDown();
-            if (sameConnections(wanted)) {
-                try {
-                    return new Connection[] {publishing.get(), consuming.get()};
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (ExecutionException e) {
-                    // create() connects itself, and reports why it cannot
-                }
-            }
-            abort();
-            return null;
-        }
-
-        private boolean sameConnections(RabbitMqConfig wanted) {
-            return config.uri().equals(wanted.uri()) && Objects.equals(config.virtualHost(), wanted.virtualHost())
-                    && config.connectionName().equals(wanted.connectionName())
-                    && config.recoveryInterval().equals(wanted.recoveryInterval()) && config.tls().equals(wanted.tls());
-        }
-
-        /** Closes whichever connection opened, now or when it opens. */
-        void abort() {
-            publishing.whenComplete((c, error) -> {
-                if (c != null) {
-                    c.abort();
-                }
-            });
-            consuming.whenComplete((c, error) -> {
-                if (c != null) {
-                    c.abort();
-                }
-            });
         }
     }
 
@@ -374,17 +213,12 @@ public final class RabbitMqTransportProvider implements TransportProvider {
     @Override
     public Transport create(TransportContext context) {
         RabbitMqConfig config = RabbitMqConfig.from(context.properties());
+        ConnectionFactory factory = factory(config);
         ExecutorService executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "twelvefold-rabbitmq-" + THREADS.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
-        EarlyConnections early = EARLY.getAndSet(null);
-        Connection[] opened = early == null ? null : early.claim(config);
-        if (opened != null) {
-            return new RabbitMqTransport(config, opened[0], opened[1], executor, context::meterRegistry, declarations);
-        }
-        ConnectionFactory factory = factory(config);
         // the consuming connection opens on another thread while this one opens the publishing one
         CompletableFuture<Connection> consumingOpened = CompletableFuture.supplyAsync(() -> {
             try {
