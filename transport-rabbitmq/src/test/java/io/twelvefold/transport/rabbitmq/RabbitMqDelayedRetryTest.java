@@ -168,17 +168,7 @@ class RabbitMqDelayedRetryTest extends TransportConformanceKit {
         MessageCollector otherGroup = collect(destination);
         List<Integer> attempts = new CopyOnWriteArrayList<>();
         List<Long> nanos = new CopyOnWriteArrayList<>();
-        App app = start(consumer(destination, group)
-                .config(channelKey(INPUT, "max-attempts"), "3")
-                .config(channelKey(INPUT, "backoff.initial"), "300ms")
-                .config(channelKey(INPUT, "retry.broker-delay-from"), "300ms")
-                .processor(INPUT, Order.class, (event, ctx) -> {
-                    attempts.add(ctx.attempt());
-                    nanos.add(System.nanoTime());
-                    if (ctx.attempt() == 1) {
-                        throw new IllegalStateException("first attempt fails");
-                    }
-                }));
+        App app = startFailingOnce(destination, group, attempts, nanos);
         Event<Order> event = order("k", 0);
         publishAll(app, List.of(event));
 
@@ -242,16 +232,7 @@ class RabbitMqDelayedRetryTest extends TransportConformanceKit {
         }
         try {
             List<Integer> attempts = new CopyOnWriteArrayList<>();
-            App app = start(consumer(destination, group)
-                    .config(channelKey(INPUT, "max-attempts"), "3")
-                    .config(channelKey(INPUT, "backoff.initial"), "300ms")
-                    .config(channelKey(INPUT, "retry.broker-delay-from"), "300ms")
-                    .processor(INPUT, Order.class, (event, ctx) -> {
-                        attempts.add(ctx.attempt());
-                        if (ctx.attempt() == 1) {
-                            throw new IllegalStateException("first attempt fails");
-                        }
-                    }));
+            App app = startFailingOnce(destination, group, attempts, new CopyOnWriteArrayList<>());
             Event<Order> event = order("k", 0);
             publishAll(app, List.of(event));
             await("the retry in the process to succeed").until(() -> counts().acks(event.id()) == 1);
@@ -314,6 +295,24 @@ class RabbitMqDelayedRetryTest extends TransportConformanceKit {
                 .get(timeout().toMillis(), TimeUnit.MILLISECONDS))
                 .hasRootCauseInstanceOf(io.twelvefold.core.TransportException.class)
                 .hasMessageContaining("is void");
+    }
+
+    /**
+     * Starts a member of {@code group} whose first attempt of every event fails: its retry, after
+     * 300 ms, is handed to the broker. Records each attempt and when it started.
+     */
+    private App startFailingOnce(String destination, String group, List<Integer> attempts, List<Long> nanos) {
+        return start(consumer(destination, group)
+                .config(channelKey(INPUT, "max-attempts"), "3")
+                .config(channelKey(INPUT, "backoff.initial"), "300ms")
+                .config(channelKey(INPUT, "retry.broker-delay-from"), "300ms")
+                .processor(INPUT, Order.class, (event, ctx) -> {
+                    attempts.add(ctx.attempt());
+                    nanos.add(System.nanoTime());
+                    if (ctx.attempt() == 1) {
+                        throw new IllegalStateException("first attempt fails");
+                    }
+                }));
     }
 
     private static void deleteQueue(String queue) {
