@@ -7,6 +7,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import io.twelvefold.bench.ProcStat;
 import io.twelvefold.bench.Toon;
 import io.twelvefold.bench.kafka.KafkaBroker;
 import io.twelvefold.bench.kafka.KafkaHandLoop;
@@ -247,9 +248,7 @@ public final class BrokerStartupHarness {
     private static double cpuMillis(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            // fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10.0;
+            return ProcStat.cpuTicks(stat) * 10.0;
         } catch (IOException | RuntimeException e) {
             return Double.NaN;
         }
@@ -262,11 +261,9 @@ public final class BrokerStartupHarness {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 try {
                     String stat = Files.readString(task.resolve("stat"));
-                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    long ms = (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
+                    long ms = ProcStat.cpuTicks(stat) * 10;
                     if (ms > 0) {
-                        threads.add(Map.entry(name, ms));
+                        threads.add(Map.entry(ProcStat.name(stat), ms));
                     }
                 } catch (IOException | RuntimeException e) {
                     // the thread ended

@@ -1,5 +1,6 @@
 package io.twelvefold.bench.rabbitmq;
 
+import io.twelvefold.bench.ProcStat;
 import io.twelvefold.bench.Toon;
 import io.twelvefold.core.App;
 import java.lang.management.ManagementFactory;
@@ -49,10 +50,7 @@ public final class RabbitLoopBench {
         }
         try {
             String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + BROKER_PID + "/stat"));
-            // fields after the command (in parentheses): state is field 3, utime 14, stime 15
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-            return ticks * 1_000_000 / TICKS_PER_SECOND;
+            return ProcStat.cpuTicks(stat) * 1_000_000 / TICKS_PER_SECOND;
         } catch (java.io.IOException | RuntimeException e) {
             throw new IllegalStateException("cannot read the CPU time of bench.broker.pid " + BROKER_PID + ": " + e, e);
         }
