@@ -94,9 +94,10 @@ public final class App implements AutoCloseable {
     /**
      * The registry the app's meters go to: the one given to {@link Builder#meterRegistry}, else one
      * the app made (with {@code PORT} set, the one behind {@code /metrics}). The app builds its
-     * registry beside the start-up and registers its meters once ready, carrying over what they
-     * counted until then; so this may wait briefly right after {@link Builder#build()}, and a meter
-     * may appear a moment after {@link #start()} returns.
+     * registry once ready, or at the first call of this method if that comes sooner (the call then
+     * waits for it, about 100 ms on a cold JVM), and registers its meters right after, carrying
+     * over what they counted until then; so a meter may appear a moment after {@link #start()}
+     * returns.
      *
      * @return the registry, never null
      */
