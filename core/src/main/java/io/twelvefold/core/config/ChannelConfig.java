@@ -45,6 +45,14 @@ public interface ChannelConfig {
     @WithDefault("30s")
     Duration processingTimeout();
 
+    /**
+     * @return while the attempts of this channel take less than this on average, they run on the
+     *     transport's delivery thread (on transports that allow it) instead of being handed to a
+     *     worker thread; {@code 0} for never. See the delivery documentation for the trade-off.
+     */
+    @WithDefault("200us")
+    Duration inlineBelow();
+
     /** Exponential backoff with jitter between attempts: {@code min(max, initial * multiplier^(attempt-1))} plus or minus the jitter fraction. */
     interface BackoffConfig {
         /** @return the delay before the second attempt */

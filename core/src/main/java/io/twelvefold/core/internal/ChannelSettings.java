@@ -20,10 +20,43 @@ import java.time.Duration;
  * @param maxPayloadSize the largest payload accepted
  * @param processingTimeout the deadline of one attempt
  * @param brokerDelayFrom the shortest backoff handed to the broker, or null for never
+ * @param inlineBelow attempts shorter than this on average run on the delivery thread, where the
+ *     transport allows it; zero for never
  */
 public record ChannelSettings(String channel, String destination, String group, int concurrency, int maxInFlight,
         int maxAttempts, Duration backoffInitial, Duration backoffMax, double backoffMultiplier, double backoffJitter,
-        String deadLetterDestination, int maxPayloadSize, Duration processingTimeout, Duration brokerDelayFrom) {
+        String deadLetterDestination, int maxPayloadSize, Duration processingTimeout, Duration brokerDelayFrom,
+        Duration inlineBelow) {
+
+    /** The default of {@code inline-below}. */
+    public static final Duration DEFAULT_INLINE_BELOW = Duration.ofNanos(200_000);
+
+    /**
+     * Settings with the default {@code inline-below}.
+     *
+     * @param channel the channel name
+     * @param destination the broker destination
+     * @param group the consumer group
+     * @param concurrency the number of keys processed at once
+     * @param maxInFlight delivered-and-unacknowledged bound
+     * @param maxAttempts attempts before dead-lettering
+     * @param backoffInitial the first retry delay
+     * @param backoffMax the longest retry delay
+     * @param backoffMultiplier the growth factor
+     * @param backoffJitter the random spread fraction
+     * @param deadLetterDestination where dead letters go
+     * @param maxPayloadSize the largest payload accepted
+     * @param processingTimeout the deadline of one attempt
+     * @param brokerDelayFrom the shortest backoff handed to the broker, or null for never
+     */
+    public ChannelSettings(String channel, String destination, String group, int concurrency, int maxInFlight,
+            int maxAttempts, Duration backoffInitial, Duration backoffMax, double backoffMultiplier,
+            double backoffJitter, String deadLetterDestination, int maxPayloadSize, Duration processingTimeout,
+            Duration brokerDelayFrom) {
+        this(channel, destination, group, concurrency, maxInFlight, maxAttempts, backoffInitial, backoffMax,
+                backoffMultiplier, backoffJitter, deadLetterDestination, maxPayloadSize, processingTimeout,
+                brokerDelayFrom, DEFAULT_INLINE_BELOW);
+    }
 
     /**
      * Settings whose retries all wait in the process.
@@ -63,7 +96,7 @@ public record ChannelSettings(String channel, String destination, String group, 
                 c.maxInFlight(), c.maxAttempts(), c.backoff().initial(), c.backoff().max(),
                 c.backoff().multiplier(), c.backoff().jitter(),
                 c.deadLetterDestination().orElse(destination + ".dlq"), c.maxPayloadSize(), c.processingTimeout(),
-                c.retry().brokerDelayFrom().orElse(null));
+                c.retry().brokerDelayFrom().orElse(null), c.inlineBelow());
     }
 
     /**

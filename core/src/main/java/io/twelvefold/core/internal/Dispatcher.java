@@ -66,6 +66,12 @@ import org.slf4j.helpers.NOPMDCAdapter;
  * store it, the retry waits in the process after all. At most {@code max-in-flight} messages are delivered and
  * unacknowledged; at that bound the subscription is paused until half of them completed.
  *
+ * <p><b>Short attempts on the delivery thread.</b> When the transport allows it
+ * ({@link io.twelvefold.core.spi.Capability#INLINE_PROCESSING}) and the attempts take less than
+ * {@code inline-below} on average, {@link #onMessage} runs an event whose lane nobody holds itself,
+ * holding the lane and a worker slot meanwhile, instead of handing it to a worker: the hand-off
+ * (queue, wake-up, context switch) cost as much as such an attempt. Everything else is the same.
+ *
  * <p>A message is acknowledged after the processor returned and every emitted event was
  * confirmed, or after its dead letter was confirmed; never otherwise.
  *
@@ -107,6 +113,14 @@ final class Dispatcher<T> implements MessageHandler {
     private final ScheduledExecutorService timer;
     private final ChannelMetrics metrics;
     private final int resumeAt;
+    /** Attempts shorter than this may run on the delivery thread; 0: never. */
+    private final long inlineBelowNanos;
+    /**
+     * The moving average of the attempts' durations (weight 1/16 per attempt), starting at four times
+     * {@link #inlineBelowNanos}, so that a few dozen short attempts come first. Racy by design: a lost
+     * update only shifts the average by one sample.
+     */
+    private volatile long averageAttemptNanos;
 
     private final Object lock = new Object();
     private final Map<String, Lane> lanes = new HashMap<>();
@@ -187,6 +201,19 @@ final class Dispatcher<T> implements MessageHandler {
     Dispatcher(ChannelSettings settings, Class<T> type, EventProcessor<T> processor, Codec codec, Outputs outputs,
             Publisher deadLetters, Predicate<Throwable> nonRetryable, ExecutorService workers,
             ScheduledExecutorService timer, ChannelMetricsFactory metrics) {
+        this(settings, type, processor, codec, outputs, deadLetters, nonRetryable, workers, timer, metrics, 0);
+    }
+
+    /**
+     * @param inlineBelowNanos when the transport lets its delivery thread run the processor: while the
+     *     attempts take less than this on average, an event whose key nobody holds runs there instead of
+     *     on a worker; 0 for never
+     */
+    Dispatcher(ChannelSettings settings, Class<T> type, EventProcessor<T> processor, Codec codec, Outputs outputs,
+            Publisher deadLetters, Predicate<Throwable> nonRetryable, ExecutorService workers,
+            ScheduledExecutorService timer, ChannelMetricsFactory metrics, long inlineBelowNanos) {
+        this.inlineBelowNanos = inlineBelowNanos;
+        this.averageAttemptNanos = 4 * inlineBelowNanos;
         this.settings = settings;
         this.type = type;
         this.processor = processor;
@@ -241,13 +268,16 @@ final class Dispatcher<T> implements MessageHandler {
     @Override
     public void onMessage(IncomingMessage message) {
         metrics.consumed();
+        Lane inline = null;
+        boolean head = false;
+        Delivery d;
         synchronized (lock) {
             if (closing) {
                 // Not acknowledged: the transport delivers it again after the subscription closed.
                 return;
             }
             inFlight++;
-            Delivery d = new Delivery(message);
+            d = new Delivery(message);
             String key = message.key();
             Lane lane = key == null ? null : lanes.get(key);
             if (lane == null) {
@@ -260,7 +290,18 @@ final class Dispatcher<T> implements MessageHandler {
             }
             lane.queue.addLast(d);
             if (!lane.scheduled && lane.queue.peekFirst() == d) {
-                dispatch(lane);
+                if (inlineBelowNanos > 0 && activeWorkers < settings.concurrency()
+                        && averageAttemptNanos < inlineBelowNanos
+                        && runnable(lane) == d) {
+                    // attempts are short and a worker slot is free: run it here, without a hand-off
+                    lane.scheduled = true;
+                    activeWorkers++;
+                    inline = lane;
+                    lane.queue.pollFirst();
+                    head = take(lane, d);
+                } else {
+                    dispatch(lane);
+                }
             }
             if (!paused && inFlight >= settings.maxInFlight()) {
                 paused = true;
@@ -268,6 +309,9 @@ final class Dispatcher<T> implements MessageHandler {
                     subscription.pause();
                 }
             }
+        }
+        if (inline != null) {
+            runInline(inline, d, head);
         }
     }
 
@@ -550,15 +594,7 @@ final class Dispatcher<T> implements MessageHandler {
                         continue;
                     }
                     lane.queue.pollFirst();
-                    h.notBefore = 0;
-                    h.retry = null;
-                    h.epoch++;
-                    h.state = RUNNING;
-                    h.running = true;
-                    h.inTaken = true;
-                    busy++;
-                    head = lane.taken.isEmpty() && !lane.acking;
-                    lane.taken.addLast(h);
+                    head = take(lane, h);
                     d = h;
                     break;
                 }
@@ -572,6 +608,52 @@ final class Dispatcher<T> implements MessageHandler {
             last = d;
             lastEpoch = d.epoch;
             outcome = attempt(lane, d, lastEpoch, head);
+        }
+    }
+
+    /**
+     * Under the lock: the lane's holder takes its runnable head, already polled from the queue.
+     *
+     * @return whether it is the lane's oldest unacknowledged event (a confirmed attempt acknowledges it at once)
+     */
+    private boolean take(Lane lane, Delivery h) {
+        h.notBefore = 0;
+        h.retry = null;
+        h.epoch++;
+        h.state = RUNNING;
+        h.running = true;
+        h.inTaken = true;
+        busy++;
+        boolean head = lane.taken.isEmpty() && !lane.acking;
+        lane.taken.addLast(h);
+        return head;
+    }
+
+    /**
+     * One attempt on the delivery thread (the transport's, in {@link #onMessage}), which holds the lane
+     * and counts as a worker meanwhile; then the lane, if it has more to run, and the lanes waiting for
+     * a worker go to the workers.
+     */
+    private void runInline(Lane lane, Delivery d, boolean head) {
+        int epoch = d.epoch;
+        int outcome = attempt(lane, d, epoch, head);
+        List<Delivery> toAck = null;
+        synchronized (lock) {
+            if (outcome != HANDLED) {
+                toAck = apply(lane, d, epoch, outcome);
+            }
+            lane.scheduled = false;
+            maybeForget(lane);
+            Lane next = runnable(lane) != null ? lane : ready.pollFirst();
+            if (next != null) {
+                next.scheduled = true;
+                workers.execute(() -> run(next));
+            } else {
+                activeWorkers--;
+            }
+        }
+        if (toAck != null) {
+            ackAll(lane, toAck);
         }
     }
 
@@ -646,9 +728,11 @@ final class Dispatcher<T> implements MessageHandler {
                 throw (VirtualMachineError) e;
             }
             metrics.processed(start, false);
+            timed(start);
             failed(lane, d, epoch, e, true);
             return HANDLED;
         }
+        timed(start);
         List<CompletableFuture<Void>> sends = ctx.sends;
         if (sends == null || allConfirmed(sends)) {
             metrics.processed(start, true);
@@ -669,6 +753,14 @@ final class Dispatcher<T> implements MessageHandler {
             }
         });
         return CONFIRMING;
+    }
+
+    /** Adds the attempt's duration to the average that decides where attempts run. */
+    private void timed(long start) {
+        if (inlineBelowNanos > 0) {
+            long avg = averageAttemptNanos;
+            averageAttemptNanos = avg + ((System.nanoTime() - start - avg) >> 4);
+        }
     }
 
     private static boolean allConfirmed(List<CompletableFuture<Void>> sends) {

@@ -20,6 +20,7 @@ import io.twelvefold.core.internal.config.LoadedConfig;
 import io.twelvefold.core.internal.config.Manifest;
 import io.twelvefold.core.internal.http.AdminServer;
 import io.twelvefold.core.internal.http.HealthModel;
+import io.twelvefold.core.spi.Capability;
 import io.twelvefold.core.spi.Publisher;
 import io.twelvefold.core.spi.SubscriptionRequest;
 import io.twelvefold.core.spi.Transport;
@@ -510,7 +511,8 @@ public final class Engine {
         Publisher dlq = transport.publisher(s.deadLetterDestination());
         deadLetterPublishers.add(dlq);
         Dispatcher<T> dispatcher = new Dispatcher<>(s, binding.type(), binding.processor(), codec,
-                outputs, dlq, fatal, pool, timer, new UnboundMetrics());
+                outputs, dlq, fatal, pool, timer, new UnboundMetrics(),
+                transport.capabilities().contains(Capability.INLINE_PROCESSING) ? s.inlineBelow().toNanos() : 0L);
         dispatchers.add(dispatcher);
         dispatcher.bind(transport.subscribe(new SubscriptionRequest(s.destination(), s.group(), s.maxInFlight()),
                 dispatcher));

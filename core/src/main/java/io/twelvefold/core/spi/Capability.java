@@ -21,5 +21,12 @@ public enum Capability {
      * A delivered message can be stored again on the broker and delivered to its group after a
      * delay ({@link IncomingMessage#redeliverLater}), which the runtime uses for long retries.
      */
-    DELAYED_REDELIVERY
+    DELAYED_REDELIVERY,
+    /**
+     * The thread that calls {@link MessageHandler#onMessage} may run the processor before it returns:
+     * while it does, only the later deliveries of that subscription wait (in the transport, bounded by
+     * the prefetch), never the transport's heartbeats, acknowledgements, confirmations or other
+     * subscriptions. The runtime then runs short attempts there instead of handing them to a worker.
+     */
+    INLINE_PROCESSING
 }

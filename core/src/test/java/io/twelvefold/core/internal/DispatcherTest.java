@@ -578,6 +578,93 @@ class DispatcherTest {
         assertThat(attempts).containsExactly(1, 2, 3);
     }
 
+    @Test
+    @DisplayName("once attempts are short on average, events run on the delivery thread; keys keep their order and everything is acknowledged")
+    void shortAttemptsRunOnTheDeliveryThread() {
+        Thread delivery = Thread.currentThread();
+        AtomicInteger onDeliveryThread = new AtomicInteger();
+        Map<String, List<Integer>> seen = new ConcurrentHashMap<>();
+        Dispatcher<String> d = inlineDispatcher(settings(4, 10_000, 1), String.class, Duration.ofSeconds(1), (e, ctx) -> {
+            if (Thread.currentThread() == delivery) {
+                onDeliveryThread.incrementAndGet();
+            }
+            seen.computeIfAbsent(e.key().orElseThrow(), x -> Collections.synchronizedList(new ArrayList<>()))
+                    .add(Integer.parseInt(e.data()));
+            ctx.emit("out", e.data());
+        });
+        List<FakeMessage> messages = new ArrayList<>();
+        // bursts of 10 with a pause between them: the workers are busy during a burst and idle after it
+        for (int burst = 0; burst < 200; burst++) {
+            List<FakeMessage> batch = new ArrayList<>();
+            for (int j = 0; j < 10; j++) {
+                int i = burst * 10 + j;
+                FakeMessage m = message("k" + (i % 7), "\"" + i + "\"", i);
+                batch.add(m);
+                d.onMessage(m);
+            }
+            messages.addAll(batch);
+            await().atMost(Duration.ofSeconds(10)).until(() -> batch.stream().allMatch(m -> m.acks.get() == 1));
+        }
+        assertThat(onDeliveryThread.get()).as("attempts on the delivery thread").isPositive();
+        seen.forEach((k, list) -> assertThat(list).as("key " + k).isSorted());
+        assertThat(seen.values().stream().mapToInt(List::size).sum()).isEqualTo(2000);
+        assertThat(out.sent).hasSize(2000);
+        assertThat(d.inFlight()).isZero();
+    }
+
+    @Test
+    @DisplayName("with inline-below 0, or on a transport that does not allow it, no attempt runs on the delivery thread")
+    void inlineOff() {
+        Thread delivery = Thread.currentThread();
+        AtomicInteger onDeliveryThread = new AtomicInteger();
+        Dispatcher<String> d = inlineDispatcher(settings(4, 10_000, 1), String.class, Duration.ZERO, (e, ctx) -> {
+            if (Thread.currentThread() == delivery) {
+                onDeliveryThread.incrementAndGet();
+            }
+        });
+        List<FakeMessage> messages = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            FakeMessage m = message("k" + (i % 7), "\"" + i + "\"", i);
+            messages.add(m);
+            d.onMessage(m);
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> messages.stream().allMatch(m -> m.acks.get() == 1));
+        assertThat(onDeliveryThread.get()).isZero();
+    }
+
+    @Test
+    @DisplayName("a long attempt on the delivery thread sends the following events back to the workers")
+    void longAttemptGoesBackToWorkers() {
+        Thread delivery = Thread.currentThread();
+        List<String> where = new CopyOnWriteArrayList<>();
+        Dispatcher<String> d = inlineDispatcher(settings(4, 10_000, 1), String.class, Duration.ofMillis(5), (e, ctx) -> {
+            if ("slow".equals(e.data())) {
+                // simulated work that takes longer than inline-below
+                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+                while (System.nanoTime() < until) {
+                    Thread.onSpinWait();
+                }
+            }
+            where.add(e.data() + "@" + (Thread.currentThread() == delivery ? "delivery" : "worker"));
+        });
+        List<FakeMessage> messages = new ArrayList<>();
+        // one at a time, so that no worker is busy when the next one comes
+        for (int i = 0; i < 200; i++) {
+            FakeMessage m = message("k" + (i % 3), "\"" + i + "\"", i);
+            messages.add(m);
+            d.onMessage(m);
+            await().atMost(Duration.ofSeconds(10)).until(() -> m.acks.get() == 1);
+        }
+        assertThat(where.get(where.size() - 1)).as("short attempts end up on the delivery thread").endsWith("@delivery");
+        FakeMessage slow = message("k9", "\"slow\"", 1000);
+        d.onMessage(slow);
+        assertThat(slow.acks.get()).as("ran on the delivery thread before onMessage returned").isEqualTo(1);
+        FakeMessage next = message("k8", "\"next\"", 1001);
+        d.onMessage(next);
+        await().atMost(Duration.ofSeconds(10)).until(() -> next.acks.get() == 1);
+        assertThat(where).contains("slow@delivery", "next@worker");
+    }
+
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static Class<Map<?, ?>> castMap() {
         return (Class) Map.class;
@@ -600,6 +687,18 @@ class DispatcherTest {
                 registry, "fake");
         Dispatcher<T> d = new Dispatcher<>(s, type, p, Codec.json(), outputs, dlq, e -> false, workers, timer,
                 (cs, inFlight) -> new ChannelMetrics(registry, "fake", cs, inFlight));
+        d.bind(subscription);
+        return d;
+    }
+
+    /** A dispatcher on a transport that allows attempts on its delivery thread. */
+    private <T> Dispatcher<T> inlineDispatcher(ChannelSettings s, Class<T> type, Duration inlineBelow,
+            EventProcessor<T> p) {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Outputs outputs = new Outputs(new SinglePublisherTransport(out), Map.of("out", "out-dest"), Codec.json(), "/test",
+                registry, "fake");
+        Dispatcher<T> d = new Dispatcher<>(s, type, p, Codec.json(), outputs, dlq, e -> false, workers, timer,
+                (cs, inFlight) -> new ChannelMetrics(registry, "fake", cs, inFlight), inlineBelow.toNanos());
         d.bind(subscription);
         return d;
     }

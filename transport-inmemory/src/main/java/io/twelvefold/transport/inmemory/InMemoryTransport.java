@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class InMemoryTransport implements Transport {
     private static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(
             Capability.ORDERED_BY_KEY, Capability.COMPETING_CONSUMERS, Capability.FAN_OUT,
-            Capability.REDELIVERY, Capability.PAUSE_RESUME, Capability.DELAYED_REDELIVERY));
+            Capability.REDELIVERY, Capability.PAUSE_RESUME, Capability.DELAYED_REDELIVERY,
+            Capability.INLINE_PROCESSING));
 
     private final InMemoryBroker broker;
     private final int partitions;

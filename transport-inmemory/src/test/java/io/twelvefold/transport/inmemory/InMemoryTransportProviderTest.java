@@ -62,7 +62,8 @@ class InMemoryTransportProviderTest {
         try (Transport transport = new InMemoryTransportProvider().create(context(Map.of()))) {
             assertThat(transport.capabilities()).containsExactlyInAnyOrder(
                     Capability.ORDERED_BY_KEY, Capability.COMPETING_CONSUMERS, Capability.FAN_OUT,
-                    Capability.REDELIVERY, Capability.PAUSE_RESUME, Capability.DELAYED_REDELIVERY);
+                    Capability.REDELIVERY, Capability.PAUSE_RESUME, Capability.DELAYED_REDELIVERY,
+                    Capability.INLINE_PROCESSING);
             assertThat(transport.connected()).isTrue();
         }
     }

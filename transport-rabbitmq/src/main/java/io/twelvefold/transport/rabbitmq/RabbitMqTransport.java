@@ -104,7 +104,7 @@ final class RabbitMqTransport implements Transport {
         listenForRecovery(consuming, false);
         this.topology = new RabbitMqTopology(publishing, config, declarations);
         EnumSet<Capability> c = EnumSet.of(Capability.FAN_OUT, Capability.REDELIVERY, Capability.PAUSE_RESUME,
-                Capability.DURABLE, Capability.DELAYED_REDELIVERY);
+                Capability.DURABLE, Capability.DELAYED_REDELIVERY, Capability.INLINE_PROCESSING);
         // competing members either share the queue (no order across them) or take turns (order kept)
         c.add(config.ordering() == RabbitMqConfig.Ordering.SINGLE_ACTIVE_CONSUMER
                 ? Capability.ORDERED_BY_KEY : Capability.COMPETING_CONSUMERS);

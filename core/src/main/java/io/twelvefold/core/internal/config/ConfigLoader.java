@@ -131,7 +131,8 @@ public final class ConfigLoader {
                     new ResolvedConfig.Retry(optionalDuration(raw.get(p + "retry.broker-delay-from"))),
                     optional(raw.get(p + "dead-letter-destination")),
                     integer(raw.get(p + "max-payload-size")),
-                    DurationConverter.parse(raw.get(p + "processing-timeout"))));
+                    DurationConverter.parse(raw.get(p + "processing-timeout")),
+                    DurationConverter.parse(raw.get(p + "inline-below"))));
         }
         return new ResolvedConfig(raw.get("twelvefold.transport"), raw.get("twelvefold.name"),
                 DurationConverter.parse(raw.get("twelvefold.shutdown-timeout")), Collections.unmodifiableMap(byName));

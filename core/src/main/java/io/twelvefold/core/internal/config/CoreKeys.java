@@ -52,7 +52,10 @@ public final class CoreKeys {
             key("max-payload-size", "int", "1048576",
                     "The largest payload accepted, in bytes; larger ones are dead-lettered unprocessed."),
             key("processing-timeout", "duration", "30s",
-                    "The time one attempt should take at most."));
+                    "The time one attempt should take at most."),
+            key("inline-below", "duration", "200us",
+                    "While attempts take less than this on average, they run on the transport's delivery thread "
+                            + "(where the transport allows it) instead of being handed to a worker; 0 for never."));
 
     private CoreKeys() {
     }

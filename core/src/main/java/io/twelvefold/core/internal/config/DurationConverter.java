@@ -5,8 +5,8 @@ import java.time.format.DateTimeParseException;
 import org.eclipse.microprofile.config.spi.Converter;
 
 /**
- * Converts {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, {@code 1d} and ISO-8601
- * ({@code PT30S}) to a {@link Duration}. Signs are accepted (validation rejects negative values
+ * Converts {@code 200us}, {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, {@code 1d} and ISO-8601
+ * ({@code PT30S}) to a {@link Duration}; a bare {@code 0} is zero. Signs are accepted (validation rejects negative values
  * with a better message than a converter can give). Stateless and thread-safe.
  */
 final class DurationConverter implements Converter<Duration> {
@@ -30,15 +30,19 @@ final class DurationConverter implements Converter<Duration> {
             if (s.startsWith("P") || s.startsWith("p") || s.startsWith("-P") || s.startsWith("+P")) {
                 return Duration.parse(s);
             }
-            // [-+]?[0-9]+(ms|s|m|h|d), read by hand: this runs on every start, a regex costs more
+            // [-+]?[0-9]+(us|ms|s|m|h|d), read by hand: this runs on every start, a regex costs more
             int digits = s.startsWith("-") || s.startsWith("+") ? 1 : 0;
             int end = digits;
             while (end < s.length() && s.charAt(end) >= '0' && s.charAt(end) <= '9') {
                 end++;
             }
+            if (end == s.length() && end > digits && Long.parseLong(s.substring(digits)) == 0) {
+                return Duration.ZERO; // a bare 0 needs no unit
+            }
             if (end > digits) {
                 long amount = Long.parseLong(s.substring(0, end));
                 switch (s.substring(end)) {
+                    case "us": return Duration.ofNanos(Math.multiplyExact(amount, 1000L));
                     case "ms": return Duration.ofMillis(amount);
                     case "s": return Duration.ofSeconds(amount);
                     case "m": return Duration.ofMinutes(amount);

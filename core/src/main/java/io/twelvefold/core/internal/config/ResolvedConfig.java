@@ -23,7 +23,7 @@ record ResolvedConfig(String transport, String name, Duration shutdownTimeout, M
     record Channel(Optional<String> destination, Optional<String> group, int concurrency, int maxInFlight,
             int maxAttempts, BackoffConfig backoff, RetryConfig retry, Optional<String> deadLetterDestination,
             int maxPayloadSize,
-            Duration processingTimeout) implements ChannelConfig {
+            Duration processingTimeout, Duration inlineBelow) implements ChannelConfig {
     }
 
     /** {@link ChannelConfig.RetryConfig} with its values. */

@@ -71,6 +71,7 @@ final class ValueValidator {
             }
             positiveInt(p + "max-payload-size");
             positiveDuration(p + "processing-timeout");
+            nonNegativeDuration(p + "inline-below");
         }
     }
 
@@ -100,6 +101,18 @@ final class ValueValidator {
         }
         report(key, "must be a positive duration like '" + exampleDuration(key) + "'", raw);
         return null;
+    }
+
+    private void nonNegativeDuration(String key) {
+        String raw = values.apply(key);
+        try {
+            if (!DurationConverter.parse(raw).isNegative()) {
+                return;
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below, like a value out of range
+        }
+        report(key, "must be a duration of at least 0 like '200us' (0 for never)", raw);
     }
 
     /** A parsed number, or null after reporting one that is not a number. */

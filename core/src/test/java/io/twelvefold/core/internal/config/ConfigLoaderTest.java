@@ -171,6 +171,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void readsInlineBelowWithItsDefaultAndRejectsANegativeOne() {
+        LoadedConfig loaded = load(Map.of("TWELVEFOLD_CHANNELS_ORDERS_INLINE_BELOW", "0"));
+        assertThat(loaded.config().channels().get("orders").inlineBelow()).as("0: never").isZero();
+        assertThat(loaded.config().channels().get("jedi-commands").inlineBelow()).isEqualTo(Duration.ofNanos(200_000));
+
+        ConfigurationException e = failure(Map.of("TWELVEFOLD_CHANNELS_ORDERS_INLINE_BELOW", "-1ms"));
+        assertThat(e.problems()).containsExactly("twelvefold.channels.orders.inline-below"
+                + " (TWELVEFOLD_CHANNELS_ORDERS_INLINE_BELOW) must be a duration of at least 0 like '200us' (0 for never),"
+                + " was '-1ms'");
+    }
+
+    @Test
     void rejectsAnUnknownEnvironmentVariableSuggestingTheNearestName() {
         ConfigurationException e = failure(Map.of(
                 "TWELVEFOLD_TRANSPRT", "fake",

@@ -12,6 +12,9 @@ class DurationConverterTest {
 
     @ParameterizedTest
     @CsvSource({
+        "200us, PT0.0002S",
+        "0us, PT0S",
+        "0, PT0S",
         "500ms, PT0.5S",
         "30s, PT30S",
         "2m, PT2M",
