@@ -36,7 +36,10 @@ final class CloudEventsMapping {
     static final String ALTERNATE_PREFIX = "cloudEvents_";
     static final String PARTITION_KEY = "partitionkey";
     static final String DATA_CONTENT_TYPE = "datacontenttype";
-    /** The channel-local sequence number that correlates a returned message with its send; removed on the way in. */
+    /**
+     * The header that earlier builds put on every message to correlate returns (returns are now
+     * correlated by the event id); still removed on the way in.
+     */
     static final String PUBLISH_SEQUENCE = "twelvefold-publish-seq";
     /** The longest routing key AMQP 0-9-1 allows, in bytes. */
     private static final int MAX_ROUTING_KEY = 255;
@@ -74,7 +77,7 @@ final class CloudEventsMapping {
      * The properties of one send attempt.
      *
      * @param message the message, never null
-     * @param headers its {@link #headers(OutgoingMessage)} with the attempt's {@link #PUBLISH_SEQUENCE}, never null
+     * @param headers its {@link #headers(OutgoingMessage)}, never null
      * @return the properties, never null
      */
     static AMQP.BasicProperties properties(OutgoingMessage message, Map<String, Object> headers) {

@@ -23,8 +23,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Sends are numbered with the channel's publish sequence and completed when the broker
  * confirms them ({@code basic.ack}, possibly {@code multiple}), failed on {@code basic.nack} or
- * when the broker returned the message as unroutable ({@code mandatory}; the return, correlated by
- * the {@link CloudEventsMapping#PUBLISH_SEQUENCE} header, comes before the ack).
+ * when the broker returned the message as unroutable ({@code mandatory}; the return comes before
+ * the ack, and is correlated with the unconfirmed sends by the event's {@code cloudEvents:id}, the
+ * exchange and the routing key: when several unconfirmed sends match, all of them fail, so that a
+ * returned message is never taken for a stored one; the others are then sent again, a duplicate at
+ * worst).
  *
  * <p>When the connection drops, the sends not yet confirmed cannot be confirmed any more: they are
  * kept, with the sends made while the connection is down, and published again, in order, once the
@@ -96,7 +99,7 @@ final class ConfirmChannel {
             c.addConfirmListener((tag, multiple) -> confirmed(c, tag, multiple, true),
                     (tag, multiple) -> confirmed(c, tag, multiple, false));
             c.addReturnListener(r -> returned(c, r.getProperties(), r.getReplyCode(), r.getReplyText(),
-                    r.getExchange()));
+                    r.getExchange(), r.getRoutingKey()));
             c.addShutdownListener(cause -> shutdown(c, cause));
             if (c instanceof Recoverable recoverable) {
                 recoverable.addRecoveryListener(new RecoveryListener() {
@@ -164,10 +167,7 @@ final class ConfirmChannel {
             // closed by the broker for a channel error (not a connection loss): open a new one
             channel = open();
         }
-        long sequence = channel.getNextPublishSeqNo();
-        send.sequence = sequence;
-        // the headers belong to this send; basicPublish serializes them before it returns
-        send.headers.put(CloudEventsMapping.PUBLISH_SEQUENCE, sequence);
+        send.sequence = channel.getNextPublishSeqNo();
         AMQP.BasicProperties properties = CloudEventsMapping.properties(send.message, send.headers);
         if (send.expiration != null) {
             properties = properties.builder().expiration(send.expiration).build();
@@ -265,19 +265,29 @@ final class ConfirmChannel {
         }
     }
 
-    private void returned(Channel source, AMQP.BasicProperties properties, int code, String text, String exchange) {
-        Object sequence = properties.getHeaders() == null ? null
-                : properties.getHeaders().get(CloudEventsMapping.PUBLISH_SEQUENCE);
+    private void returned(Channel source, AMQP.BasicProperties properties, int code, String text, String exchange,
+            String routingKey) {
+        Object id = properties.getHeaders() == null ? null
+                : properties.getHeaders().get(CloudEventsMapping.PREFIX + "id");
+        String eventId = id == null ? null : id.toString();
+        int matched = 0;
         synchronized (lock) {
-            if (source != channel || !(sequence instanceof Number n)) {
-                LOG.warn("RabbitMQ returned a message from exchange '{}' ({} {}) that no send is waiting for",
-                        exchange, code, text);
-                return;
+            if (source == channel && eventId != null) {
+                for (Send send : unconfirmed) {
+                    if (eventId.equals(send.message.attributes().get("id")) && send.exchange.equals(exchange)
+                            && send.routingKey.equals(routingKey)) {
+                        // a send of the same event that is already failed takes this return too
+                        if (send.returned == null) {
+                            send.returned = code + " " + text;
+                        }
+                        matched++;
+                    }
+                }
             }
-            Send send = find(n.longValue());
-            if (send != null) {
-                send.returned = code + " " + text;
-            }
+        }
+        if (matched == 0) {
+            LOG.warn("RabbitMQ returned a message from exchange '{}' ({} {}) that no send is waiting for", exchange,
+                    code, text);
         }
     }
 

@@ -16,8 +16,11 @@ import io.twelvefold.core.spi.SubscriptionRequest;
 import io.twelvefold.core.spi.TransportProvider;
 import io.twelvefold.testkit.MessageCollector;
 import io.twelvefold.testkit.TransportConformanceKit;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -123,6 +126,34 @@ class RabbitMqWireFormatTest extends TransportConformanceKit {
                     .hasMessage("RabbitMQ returned the message sent to exchange '" + destination + "' as unroutable "
                             + "(312 NO_ROUTE): no queue is bound to it; start a consumer group on the destination or "
                             + "bind a queue");
+        }
+    }
+
+    @Test
+    @DisplayName("A return fails only its own send: matched by event id, exchange and routing key, without a header of ours")
+    void returnsAreMatchedToTheirSend() throws Exception {
+        String bound = uniqueName("bound");
+        String nobody = uniqueName("nobody");
+        MessageCollector collector = MessageCollector.create();
+        try (var subscription = rawTransport().subscribe(new SubscriptionRequest(bound, uniqueName("group"), 10), collector);
+                Publisher toBound = rawTransport().publisher(bound);
+                Publisher toNobody = rawTransport().publisher(nobody)) {
+            List<CompletableFuture<Void>> routed = new ArrayList<>();
+            List<CompletableFuture<Void>> unroutable = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                // the same event ids on both exchanges, in flight together
+                OutgoingMessage m = new OutgoingMessage("k", attributes("same-" + i), Map.of(), "{}".getBytes(UTF_8));
+                routed.add(toBound.send(m));
+                unroutable.add(toNobody.send(m));
+            }
+            CompletableFuture.allOf(routed.toArray(new CompletableFuture<?>[0]))
+                    .get(timeout().toMillis(), TimeUnit.MILLISECONDS);
+            for (CompletableFuture<Void> f : unroutable) {
+                assertThatThrownBy(() -> f.get(timeout().toMillis(), TimeUnit.MILLISECONDS))
+                        .cause().isInstanceOf(TransportException.class).hasMessageContaining("unroutable");
+            }
+            await("the 20 routed sends").until(() -> collector.size() == 20);
+            assertThat(collector.messages()).allSatisfy(m -> assertThat(m.headers()).doesNotContainKey("twelvefold-publish-seq"));
         }
     }
 
