@@ -29,7 +29,7 @@ public record ChannelSettings(String channel, String destination, String group, 
         Duration inlineBelow) {
 
     /** The default of {@code inline-below}. */
-    public static final Duration DEFAULT_INLINE_BELOW = Duration.ofNanos(200_000);
+    private static final Duration DEFAULT_INLINE_BELOW = Duration.ofNanos(200_000);
 
     /**
      * Settings with the default {@code inline-below}.

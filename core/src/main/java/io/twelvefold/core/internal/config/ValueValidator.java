@@ -71,7 +71,7 @@ final class ValueValidator {
             }
             positiveInt(p + "max-payload-size");
             positiveDuration(p + "processing-timeout");
-            nonNegativeDuration(p + "inline-below");
+            inlineBelow(p + "inline-below");
         }
     }
 
@@ -103,16 +103,18 @@ final class ValueValidator {
         return null;
     }
 
-    private void nonNegativeDuration(String key) {
+    /** From 0 (never) to a minute: beyond that no attempt belongs on a transport's thread anyway. */
+    private void inlineBelow(String key) {
         String raw = values.apply(key);
         try {
-            if (!DurationConverter.parse(raw).isNegative()) {
+            Duration value = DurationConverter.parse(raw);
+            if (!value.isNegative() && value.compareTo(Duration.ofMinutes(1)) <= 0) {
                 return;
             }
         } catch (IllegalArgumentException e) {
             // reported below, like a value out of range
         }
-        report(key, "must be a duration of at least 0 like '200us' (0 for never)", raw);
+        report(key, "must be a duration from 0 to 1m like '200us' (0 for never)", raw);
     }
 
     /** A parsed number, or null after reporting one that is not a number. */

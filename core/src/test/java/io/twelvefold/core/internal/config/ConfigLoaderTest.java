@@ -176,10 +176,13 @@ class ConfigLoaderTest {
         assertThat(loaded.config().channels().get("orders").inlineBelow()).as("0: never").isZero();
         assertThat(loaded.config().channels().get("jedi-commands").inlineBelow()).isEqualTo(Duration.ofNanos(200_000));
 
-        ConfigurationException e = failure(Map.of("TWELVEFOLD_CHANNELS_ORDERS_INLINE_BELOW", "-1ms"));
-        assertThat(e.problems()).containsExactly("twelvefold.channels.orders.inline-below"
-                + " (TWELVEFOLD_CHANNELS_ORDERS_INLINE_BELOW) must be a duration of at least 0 like '200us' (0 for never),"
-                + " was '-1ms'");
+        ConfigurationException e = failure(Map.of("TWELVEFOLD_CHANNELS_ORDERS_INLINE_BELOW", "-1ms",
+                "TWELVEFOLD_CHANNELS_JEDI_COMMANDS_INLINE_BELOW", "2m"));
+        assertThat(e.problems()).containsExactlyInAnyOrder("twelvefold.channels.orders.inline-below"
+                + " (TWELVEFOLD_CHANNELS_ORDERS_INLINE_BELOW) must be a duration from 0 to 1m like '200us' (0 for never),"
+                + " was '-1ms'", "twelvefold.channels.jedi-commands.inline-below"
+                + " (TWELVEFOLD_CHANNELS_JEDI_COMMANDS_INLINE_BELOW) must be a duration from 0 to 1m like '200us'"
+                + " (0 for never), was '2m'");
     }
 
     @Test
