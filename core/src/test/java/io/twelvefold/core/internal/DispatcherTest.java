@@ -618,7 +618,7 @@ class DispatcherTest {
     }
 
     @Test
-    @DisplayName("with inline-below 0, or on a transport that does not allow it, no attempt runs on the delivery thread")
+    @DisplayName("with inline-below 0 no attempt runs on the delivery thread")
     void inlineOff() {
         Thread delivery = Thread.currentThread();
         AtomicInteger onDeliveryThread = new AtomicInteger();
@@ -687,11 +687,16 @@ class DispatcherTest {
     }
 
     private <T> Dispatcher<T> dispatcher(ChannelSettings s, Class<T> type, Publisher out, EventProcessor<T> p) {
+        return dispatcher(s, type, out, p, 0);
+    }
+
+    private <T> Dispatcher<T> dispatcher(ChannelSettings s, Class<T> type, Publisher out, EventProcessor<T> p,
+            long inlineBelowNanos) {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         Outputs outputs = new Outputs(new SinglePublisherTransport(out), Map.of("out", "out-dest"), Codec.json(), "/test",
                 registry, "fake");
         Dispatcher<T> d = new Dispatcher<>(s, type, p, Codec.json(), outputs, dlq, e -> false, workers, timer,
-                (cs, inFlight) -> new ChannelMetrics(registry, "fake", cs, inFlight));
+                (cs, inFlight) -> new ChannelMetrics(registry, "fake", cs, inFlight), inlineBelowNanos);
         d.bind(subscription);
         return d;
     }
@@ -699,13 +704,7 @@ class DispatcherTest {
     /** A dispatcher on a transport that allows attempts on its delivery thread. */
     private <T> Dispatcher<T> inlineDispatcher(ChannelSettings s, Class<T> type, Duration inlineBelow,
             EventProcessor<T> p) {
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        Outputs outputs = new Outputs(new SinglePublisherTransport(out), Map.of("out", "out-dest"), Codec.json(), "/test",
-                registry, "fake");
-        Dispatcher<T> d = new Dispatcher<>(s, type, p, Codec.json(), outputs, dlq, e -> false, workers, timer,
-                (cs, inFlight) -> new ChannelMetrics(registry, "fake", cs, inFlight), inlineBelow.toNanos());
-        d.bind(subscription);
-        return d;
+        return dispatcher(s, type, out, p, inlineBelow.toNanos());
     }
 
     private static FakeMessage message(String key, String json, long offset) {

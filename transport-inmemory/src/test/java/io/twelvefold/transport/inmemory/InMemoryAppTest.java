@@ -48,6 +48,38 @@ class InMemoryAppTest {
     }
 
     @Test
+    @DisplayName("short attempts run on the subscription's own thread once their average is known; inline-below 0 keeps them on the workers")
+    void shortAttemptsOnTheSubscriptionThread() {
+        assertThat(threadsThatProcessed(Map.of())).as("default inline-below")
+                .anyMatch(t -> t.startsWith("twelvefold-inmemory-"));
+        assertThat(threadsThatProcessed(Map.of("twelvefold.channels.in.inline-below", "0")))
+                .isNotEmpty().allMatch(t -> t.startsWith("twelvefold-in-"));
+    }
+
+    /** The names of the threads that ran the processor on 300 events sent in bursts of 10. */
+    private java.util.Set<String> threadsThatProcessed(Map<String, String> config) {
+        java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicInteger processed = new java.util.concurrent.atomic.AtomicInteger();
+        App.Builder b = builder();
+        config.forEach(b::config);
+        try (App app = b.processor("in", String.class, (e, ctx) -> {
+                    threads.add(Thread.currentThread().getName());
+                    processed.incrementAndGet();
+                })
+                .output("in")
+                .build().start()) {
+            for (int burst = 0; burst < 30; burst++) {
+                for (int i = 0; i < 10; i++) {
+                    app.publisher().publish("in", "k" + i, "x").toCompletableFuture().join();
+                }
+                int expected = (burst + 1) * 10;
+                await().atMost(Duration.ofSeconds(10)).until(() -> processed.get() == expected);
+            }
+        }
+        return threads;
+    }
+
+    @Test
     @DisplayName("a traceparent on the input is carried to every emitted event with a new span id per hop")
     void traceContext() {
         List<Event<String>> out = new CopyOnWriteArrayList<>();
