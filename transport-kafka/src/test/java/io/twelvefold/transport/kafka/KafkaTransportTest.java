@@ -54,6 +54,14 @@ class KafkaTransportTest {
     }
 
     @Test
+    @DisplayName("The poll loop never runs a processor: no INLINE_PROCESSING, and no DELAYED_REDELIVERY")
+    void capabilities() {
+        Transport transport = transport(new SimpleMeterRegistry());
+        assertThat(transport.capabilities()).doesNotContain(io.twelvefold.core.spi.Capability.INLINE_PROCESSING,
+                io.twelvefold.core.spi.Capability.DELAYED_REDELIVERY);
+    }
+
+    @Test
     @DisplayName("A message is a record in CloudEvents binary mode: ce_ headers, content-type, plain headers, key and bytes")
     void cloudEventsBinaryMode() throws Exception {
         String topic = unique("binary");

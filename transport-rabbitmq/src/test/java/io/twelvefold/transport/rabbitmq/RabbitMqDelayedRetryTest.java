@@ -82,7 +82,7 @@ class RabbitMqDelayedRetryTest extends TransportConformanceKit {
     @DisplayName("A copy lands in the group's retry queue of its delay, declared with its arguments, with the delay as its expiration and the headers added; the original is left unacknowledged")
     void copyLandsInItsRetryQueue(String type) throws Exception {
         queueType = type;
-        assertThat(rawTransport().capabilities()).contains(Capability.DELAYED_REDELIVERY);
+        assertThat(rawTransport().capabilities()).contains(Capability.DELAYED_REDELIVERY, Capability.INLINE_PROCESSING);
         String destination = uniqueName("copy");
         String group = uniqueName("group");
         List<IncomingMessage> received = new CopyOnWriteArrayList<>();
