@@ -198,12 +198,6 @@ final class Dispatcher<T> implements MessageHandler {
         }
     }
 
-    Dispatcher(ChannelSettings settings, Class<T> type, EventProcessor<T> processor, Codec codec, Outputs outputs,
-            Publisher deadLetters, Predicate<Throwable> nonRetryable, ExecutorService workers,
-            ScheduledExecutorService timer, ChannelMetricsFactory metrics) {
-        this(settings, type, processor, codec, outputs, deadLetters, nonRetryable, workers, timer, metrics, 0);
-    }
-
     /**
      * @param inlineBelowNanos when the transport lets its delivery thread run the processor: while the
      *     attempts take less than this on average, an event whose key nobody holds runs there instead of
@@ -642,14 +636,10 @@ final class Dispatcher<T> implements MessageHandler {
             if (outcome != HANDLED) {
                 toAck = apply(lane, d, epoch, outcome);
             }
-            lane.scheduled = false;
-            maybeForget(lane);
-            Lane next = runnable(lane) != null ? lane : ready.pollFirst();
+            // like a worker: it keeps the lane if it has more to run, else gives its slot to a waiting lane
+            Lane next = runnable(lane) != null ? lane : release(lane);
             if (next != null) {
-                next.scheduled = true;
                 workers.execute(() -> run(next));
-            } else {
-                activeWorkers--;
             }
         }
         if (toAck != null) {
