@@ -2,6 +2,7 @@ package io.twelvefold.core;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.twelvefold.core.internal.Engine;
+import io.twelvefold.core.internal.WarmUp;
 import io.twelvefold.core.internal.config.ConfigLoader;
 import io.twelvefold.core.spi.TransportProvider;
 import java.util.ArrayList;
@@ -296,7 +297,9 @@ public final class App implements AutoCloseable {
          * @throws ConfigurationException listing every configuration problem
          */
         public App build() {
-            return new App(Engine.create(declaration()));
+            Engine.Declaration d = declaration();
+            WarmUp.start(d); // before Engine's class initialisation binds SLF4J
+            return new App(Engine.create(d));
         }
 
         private Engine.Declaration declaration() {
@@ -319,6 +322,9 @@ public final class App implements AutoCloseable {
          * @param args the {@code main} arguments, never null
          */
         public void run(String... args) {
+            if (!List.of(args).contains("--print-config")) {
+                WarmUp.start(declaration()); // before Engine's class initialisation binds SLF4J
+            }
             Engine.runMain(this::build, this::declaration, args);
         }
 

@@ -14,7 +14,6 @@ import io.twelvefold.core.EventPublisher;
 import io.twelvefold.core.TransportException;
 import io.twelvefold.core.TwelvefoldException;
 import io.twelvefold.core.config.TwelvefoldConfig;
-import io.twelvefold.core.internal.codec.JsonCodec;
 import io.twelvefold.core.internal.config.ConfigLoader;
 import io.twelvefold.core.internal.config.LoadedConfig;
 import io.twelvefold.core.internal.config.Manifest;
@@ -146,14 +145,9 @@ public final class Engine {
     public static Engine create(Declaration d) {
         // Jackson's first mapper and the payload types' deserializers cost a few hundred ms of CPU
         // on a cold JVM: they are made on another core while the providers are found, the
-        // configuration loads and the transport connects; the first event, not READY, needs them
-        if (codecOf(d) instanceof JsonCodec json) {
-            Class<?>[] types = new Class<?>[d.processors().size()];
-            for (int i = 0; i < types.length; i++) {
-                types[i] = d.processors().get(i).type();
-            }
-            DaemonThreads.start("twelvefold-warm-up-json", new JsonWarmUp(json, types));
-        }
+        // configuration loads and the transport connects; the first event, not READY, needs them.
+        // App.Builder started it already, before this class bound SLF4J; this is for other callers.
+        WarmUp.start(d);
         List<TransportProvider> providers = d.transportProvider() != null ? List.of(d.transportProvider())
                 : discoverProviders();
         String portValue = d.environment().get("PORT");
@@ -326,7 +320,7 @@ public final class Engine {
                 admin = AdminServer.start(httpPort, new Health(), new Scraped(meters));
                 LOG.info("HTTP endpoint on port {}: /health/live, /health/ready, /health/started, /metrics", admin.port());
             }
-            codec = codecOf(declaration);
+            codec = WarmUp.codecOf(declaration);
             transport = provider.create(new Context(transportProperties, meters));
             Map<String, String> outputDestinations = new LinkedHashMap<>();
             for (String out : declaration.outputs()) {
@@ -350,26 +344,6 @@ public final class Engine {
             LOG.info("Twelvefold '{}' ready on transport '{}' in {} ms: processors {}, outputs {}", config.name(),
                     provider.name(), (System.nanoTime() - t0) / 1_000_000, subscribed, declaration.outputs());
             DaemonThreads.start("twelvefold-after-ready", new AfterReady());
-        }
-    }
-
-    private static Codec codecOf(Declaration d) {
-        return d.codec() != null ? d.codec() : Codec.json();
-    }
-
-    /** Warms a JSON codec up for the processors' payload types. */
-    private static final class JsonWarmUp implements Runnable {
-        private final JsonCodec codec;
-        private final Class<?>[] types;
-
-        JsonWarmUp(JsonCodec codec, Class<?>[] types) {
-            this.codec = codec;
-            this.types = types;
-        }
-
-        @Override
-        public void run() {
-            codec.warmUp(types);
         }
     }
 
