@@ -143,11 +143,9 @@ public final class Engine {
      * @throws ConfigurationException listing every problem
      */
     public static Engine create(Declaration d) {
-        // Jackson's first mapper and the payload types' deserializers cost a few hundred ms of CPU
-        // on a cold JVM: they are made on another core while the providers are found, the
-        // configuration loads and the transport connects; the first event, not READY, needs them.
-        // App.Builder started it already, before this class bound SLF4J; this is for other callers.
-        WarmUp.start(d);
+        // The JSON warm-up (WarmUp.start) is already running: App.Builder starts it before this
+        // class binds SLF4J, and it goes on while the providers are found, the configuration loads
+        // and the transport connects; the first event, not READY, needs it.
         List<TransportProvider> providers = d.transportProvider() != null ? List.of(d.transportProvider())
                 : discoverProviders();
         String portValue = d.environment().get("PORT");

@@ -6,7 +6,9 @@ import io.twelvefold.core.internal.codec.JsonCodec;
 /**
  * Starts the JSON warm-up of an app as early as possible: {@link io.twelvefold.core.App.Builder}
  * calls it before anything touches {@link Engine}, whose class initialisation binds SLF4J (tens of
- * ms on a cold JVM). Loads no logging class itself.
+ * ms on a cold JVM), and before {@link Engine#create}. Jackson's first mapper and the payload
+ * types' readers cost a few hundred ms of CPU on a cold JVM, which the first event (not READY)
+ * needs. Loads no logging class itself.
  */
 public final class WarmUp {
     private WarmUp() {
