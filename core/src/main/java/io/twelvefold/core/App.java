@@ -95,10 +95,12 @@ public final class App implements AutoCloseable {
     /**
      * The registry the app's meters go to: the one given to {@link Builder#meterRegistry}, else one
      * the app made (with {@code PORT} set, the one behind {@code /metrics}). The app builds its
-     * registry once ready, or at the first call of this method if that comes sooner (the call then
-     * waits for it, about 100 ms on a cold JVM), and registers its meters right after, carrying
-     * over what they counted until then; so a meter may appear a moment after {@link #start()}
-     * returns.
+     * registry and registers its meters in it a second after it is ready (so that Micrometer's
+     * start-up cost does not fall on the first events), carrying over what they counted until then;
+     * a call of this method once the app is ready does it at once if it was not done yet, and waits
+     * for it (about 100 ms on a cold JVM). A call before the app is ready returns the registry
+     * without the app's meters; a registry given to the builder and read directly shows them up to
+     * a second after {@link #start()} returns.
      *
      * @return the registry, never null
      */

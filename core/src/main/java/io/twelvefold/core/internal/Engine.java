@@ -93,6 +93,10 @@ public final class Engine {
     private final Map<String, ChannelSettings> settings = new LinkedHashMap<>();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final Object stateLock = new Object();
+    /** Guards the meters' registration: once, after READY (every channel's meters exist by then). */
+    private final Object metersLock = new Object();
+    private boolean metersArmed;
+    private boolean metersRegistered;
 
     private volatile App.State state = App.State.STARTING;
     private boolean started;
@@ -315,7 +319,7 @@ public final class Engine {
             started = true;
             long t0 = System.nanoTime();
             if (httpPort >= 0) {
-                admin = AdminServer.start(httpPort, new Health(), new Scraped(meters));
+                admin = AdminServer.start(httpPort, new Health(), new Scraped());
                 LOG.info("HTTP endpoint on port {}: /health/live, /health/ready, /health/started, /metrics", admin.port());
             }
             codec = WarmUp.codecOf(declaration);
@@ -341,17 +345,32 @@ public final class Engine {
             state = App.State.READY;
             LOG.info("Twelvefold '{}' ready on transport '{}' in {} ms: processors {}, outputs {}", config.name(),
                     provider.name(), (System.nanoTime() - t0) / 1_000_000, subscribed, declaration.outputs());
-            DaemonThreads.start("twelvefold-after-ready", new AfterReady());
+            synchronized (metersLock) {
+                metersArmed = true;
+            }
+            timer.schedule(new AfterReady(), METERS_AFTER_READY_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
 
     /**
-     * What is done once READY, beside the first events: registering the meters (their counts start
-     * at the first event all the same).
+     * How long after READY the meters are registered when nothing asked for them sooner. Building
+     * the registry and registering the meters costs a cold JVM some 100 classes and tens of ms of
+     * CPU, which on a small machine the first events need more; the meters count from the first
+     * event all the same ({@link LateCounter}, {@link LateTimer}).
      */
-    private final class AfterReady implements Runnable {
-        @Override
-        public void run() {
+    static final long METERS_AFTER_READY_MILLIS = 1_000;
+
+    /**
+     * Registers the meters, once, if the app is READY (or was): the scheduled task a second after
+     * READY, {@code /metrics} and {@link #meterRegistry()} call it, whichever comes first; the others
+     * find it done (or wait for it).
+     */
+    private void registerMeters() {
+        synchronized (metersLock) {
+            if (!metersArmed || metersRegistered) {
+                return;
+            }
+            metersRegistered = true;
             try {
                 MeterRegistry registry = meters.join().registry();
                 outputs.bind(registry, provider.name());
@@ -364,16 +383,33 @@ public final class Engine {
         }
     }
 
-    /** The Prometheus registry {@code /metrics} scrapes, waiting for it if it is still being built. */
-    private static final class Scraped implements Supplier<PrometheusMeterRegistry> {
-        private final LazyMeters meters;
+    /** On the retry timer, {@link #METERS_AFTER_READY_MILLIS} after READY: registers on a thread of its own. */
+    private final class AfterReady implements Runnable {
+        private final boolean onOwnThread;
 
-        Scraped(LazyMeters meters) {
-            this.meters = meters;
+        AfterReady() {
+            this(false);
+        }
+
+        private AfterReady(boolean onOwnThread) {
+            this.onOwnThread = onOwnThread;
         }
 
         @Override
+        public void run() {
+            if (onOwnThread) {
+                registerMeters();
+            } else {
+                DaemonThreads.start("twelvefold-after-ready", new AfterReady(true));
+            }
+        }
+    }
+
+    /** The Prometheus registry {@code /metrics} scrapes, with the meters registered, waiting if need be. */
+    private final class Scraped implements Supplier<PrometheusMeterRegistry> {
+        @Override
         public PrometheusMeterRegistry get() {
+            registerMeters();
             return meters.join().prometheus();
         }
     }
@@ -408,11 +444,13 @@ public final class Engine {
     }
 
     /**
-     * The meter registry (the user's, or one the engine made), waiting for it if it is still being built.
+     * The meter registry (the user's, or one the engine made), waiting for it if it is still being
+     * built; once the app is READY, with the app's meters registered in it.
      *
      * @return the registry, never null
      */
     public MeterRegistry meterRegistry() {
+        registerMeters();
         return meters.join().registry();
     }
 

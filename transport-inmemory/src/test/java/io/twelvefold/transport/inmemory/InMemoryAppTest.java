@@ -113,6 +113,30 @@ class InMemoryAppTest {
     }
 
     @Test
+    @DisplayName("meters are registered when asked for after READY, else a second after it, with what they counted before")
+    void metersRegistration() {
+        SimpleMeterRegistry asked = new SimpleMeterRegistry();
+        SimpleMeterRegistry waited = new SimpleMeterRegistry();
+        List<String> seen = new CopyOnWriteArrayList<>();
+        // two groups on one destination: each app gets the event
+        try (App first = builder().meterRegistry(asked).config("twelvefold.channels.in.group", "asked")
+                .processor("in", String.class, (e, ctx) -> seen.add(e.data())).output("in").build().start();
+                App second = builder().meterRegistry(waited).config("twelvefold.channels.in.group", "waited")
+                        .processor("in", String.class, (e, ctx) -> seen.add(e.data())).build().start()) {
+            first.publisher().publish("in", "k", "one").toCompletableFuture().join();
+            await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 2);
+
+            // asked for: registered by the call, before it returns, with the event counted before
+            assertThat(first.meterRegistry().get("messaging.client.consumed.messages").tag("channel", "in")
+                    .counter().count()).isEqualTo(1);
+            // not asked for: registered on its own, soon after READY
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> assertThat(
+                    waited.get("messaging.client.consumed.messages").tag("channel", "in").counter().count())
+                    .isEqualTo(1));
+        }
+    }
+
+    @Test
     @DisplayName("meters count consumed, processed, retried, dead-lettered and sent events by channel, destination, transport, outcome")
     void meters() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -134,7 +158,8 @@ class InMemoryAppTest {
             for (String s : List.of("a", "b", "bad", "flaky")) {
                 app.publisher().publish("in", s, s);
             }
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            await("the meters, registered a second after READY").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                    .untilAsserted(() -> {
                 assertThat(registry.get("messaging.client.consumed.messages").tag("channel", "in")
                         .tag("destination", "in").tag("transport", "inmemory").counter().count()).isEqualTo(4);
                 assertThat(registry.get("messaging.process.duration").tag("channel", "in").tag("outcome", "success")

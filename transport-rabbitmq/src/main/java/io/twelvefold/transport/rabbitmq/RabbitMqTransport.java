@@ -56,6 +56,12 @@ final class RabbitMqTransport implements Transport {
     private final RabbitMqTopology topology;
     /** The publishing channels, opened on another thread; see {@link #channelFor}. */
     private final CompletableFuture<ConfirmChannel[]> opening;
+    /**
+     * How long after its publishing channels opened the transport registers its meters: building the
+     * app's registry costs a cold JVM tens of ms of CPU that the first messages need more.
+     */
+    static final long METERS_AFTER_MILLIS = 1_000;
+
     /** Counting from now, registered with the app's registry on another thread. */
     private final RabbitMqMeters meters = new RabbitMqMeters();
     /** The publishing channels once open. */
@@ -92,14 +98,15 @@ final class RabbitMqTransport implements Transport {
             channels = opened;
             return opened;
         }, executor);
-        // after the channels: the registry (Micrometer's classes) is not on the way to the first message
+        // a second after the channels: the registry (Micrometer's classes) is not on the way to the
+        // first messages; the meters count from the start all the same
         opening.whenCompleteAsync((opened, error) -> {
             try {
                 meters.register(registry.get(), this::connected);
             } catch (RuntimeException e) {
                 LOG.warn("The RabbitMQ transport's meters could not be registered", e);
             }
-        }, executor);
+        }, CompletableFuture.delayedExecutor(METERS_AFTER_MILLIS, TimeUnit.MILLISECONDS, executor));
         listenForRecovery(publishing, true);
         listenForRecovery(consuming, false);
         this.topology = new RabbitMqTopology(publishing, config, declarations);
