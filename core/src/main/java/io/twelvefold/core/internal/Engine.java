@@ -86,7 +86,7 @@ public final class Engine {
     private final TwelvefoldConfig config;
     private final TransportProvider provider;
     private final Map<String, String> transportProperties;
-    /** Built on another thread once READY, or when first asked for: nothing on the way to READY waits for Micrometer. */
+    /** Built on another thread a second after READY, or when first asked for: nothing on the way to READY or the first events waits for Micrometer. */
     private final LazyMeters meters;
     private final int httpPort;
     private volatile AdminServer admin;
@@ -166,9 +166,9 @@ public final class Engine {
                         + "'; unset it to turn the HTTP endpoint off";
             }
         }
-        // Start-up: the meter registry is built on another thread once READY (or sooner, when
-        // something asks for it), and the meters count from creation: Micrometer's first registry
-        // costs about 100 ms of CPU that the first events need more on a small machine.
+        // Start-up: the meter registry is built on another thread a second after READY (or sooner,
+        // when something asks for it), and the meters count from creation: Micrometer's first
+        // registry costs about 100 ms of CPU that the first events need more on a small machine.
         LazyMeters meters = new LazyMeters(portProblem == null ? port : -1, d.meterRegistry());
         LoadedConfig loaded;
         try {
@@ -189,7 +189,8 @@ public final class Engine {
 
     /**
      * The registries for {@link #meters}, built on a daemon thread the first time they are needed:
-     * at READY, or sooner when a transport, {@code /metrics} or the app asks for them.
+     * a second after READY ({@link #METERS_AFTER_READY_MILLIS}), or sooner when a transport,
+     * {@code /metrics} or the app asks for them.
      */
     private static final class LazyMeters implements Runnable {
         private final CompletableFuture<Meters> result = new CompletableFuture<>();
