@@ -38,12 +38,13 @@ final class JacksonPreload implements Runnable {
     /** Starts the preloading threads, once per JVM. */
     static void startOnce() {
         if (STARTED.compareAndSet(false, true)) {
-            start(new CalendarData(), "twelvefold-warm-up-json-calendar");
-            start(new JacksonPreload(), "twelvefold-warm-up-json-classes");
+            startDaemon(new CalendarData(), "twelvefold-warm-up-json-calendar");
+            startDaemon(new JacksonPreload(), "twelvefold-warm-up-json-classes");
         }
     }
 
-    private static void start(Runnable task, String name) {
+    /** Starts a daemon thread of the JSON warm-up. */
+    static void startDaemon(Runnable task, String name) {
         Thread t = new Thread(task, name);
         t.setDaemon(true);
         t.start();

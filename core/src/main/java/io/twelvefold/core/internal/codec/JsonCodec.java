@@ -71,9 +71,7 @@ public final class JsonCodec implements Codec {
             return false;
         }
         JacksonPreload.startOnce();
-        Thread t = new Thread(new WarmUpTask(this, types.clone()), "twelvefold-warm-up-json");
-        t.setDaemon(true);
-        t.start();
+        JacksonPreload.startDaemon(new WarmUpTask(this, types.clone()), "twelvefold-warm-up-json");
         return true;
     }
 
