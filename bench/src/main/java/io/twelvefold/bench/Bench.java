@@ -1,11 +1,8 @@
 package io.twelvefold.bench;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.twelvefold.core.Codec;
 import io.twelvefold.core.spi.OutgoingMessage;
 import io.twelvefold.core.spi.Transport;
-import io.twelvefold.core.spi.TransportContext;
 import io.twelvefold.core.spi.TransportProvider;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,19 +74,8 @@ final class Bench {
         List<String> names = new ArrayList<>();
         for (TransportProvider p : ServiceLoader.load(TransportProvider.class)) {
             if (p.name().equals("inmemory")) {
-                MeterRegistry registry = new SimpleMeterRegistry();
                 Map<String, String> properties = Map.of("broker", broker);
-                return p.create(new TransportContext() {
-                    @Override
-                    public Map<String, String> properties() {
-                        return properties;
-                    }
-
-                    @Override
-                    public MeterRegistry meterRegistry() {
-                        return registry;
-                    }
-                });
+                return p.create(() -> properties);
             }
             names.add(p.name());
         }

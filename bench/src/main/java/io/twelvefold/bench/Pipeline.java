@@ -48,7 +48,7 @@ final class Pipeline implements AutoCloseable {
         messages = Bench.messages(keys, codec);
         app = builder.build().start();
         producer = Bench.inMemory(broker);
-        publisher = producer.publisher(destination);
+        publisher = producer.publisher(io.twelvefold.core.spi.PublisherRequest.of(destination));
         // Fail here, with a message, rather than time out in the first warm-up iteration.
         batch();
     }

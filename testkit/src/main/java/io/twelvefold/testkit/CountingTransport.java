@@ -3,7 +3,9 @@ package io.twelvefold.testkit;
 import io.twelvefold.core.spi.Capability;
 import io.twelvefold.core.spi.IncomingMessage;
 import io.twelvefold.core.spi.MessageHandler;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.twelvefold.core.spi.Publisher;
+import io.twelvefold.core.spi.PublisherRequest;
 import io.twelvefold.core.spi.Subscription;
 import io.twelvefold.core.spi.SubscriptionRequest;
 import io.twelvefold.core.spi.Transport;
@@ -30,8 +32,13 @@ final class CountingTransport implements Transport {
     }
 
     @Override
-    public Publisher publisher(String destination) {
-        return delegate.publisher(destination);
+    public Publisher publisher(PublisherRequest request) {
+        return delegate.publisher(request);
+    }
+
+    @Override
+    public void onReady(MeterRegistry registry) {
+        delegate.onReady(registry);
     }
 
     @Override

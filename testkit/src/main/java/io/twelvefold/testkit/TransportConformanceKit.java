@@ -3,7 +3,6 @@ package io.twelvefold.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.twelvefold.core.App;
 import io.twelvefold.core.Codec;
 import io.twelvefold.core.Event;
@@ -11,6 +10,7 @@ import io.twelvefold.core.spi.Capability;
 import io.twelvefold.core.spi.IncomingMessage;
 import io.twelvefold.core.spi.OutgoingMessage;
 import io.twelvefold.core.spi.Publisher;
+import io.twelvefold.core.spi.PublisherRequest;
 import io.twelvefold.core.spi.Subscription;
 import io.twelvefold.core.spi.SubscriptionRequest;
 import io.twelvefold.core.spi.Transport;
@@ -357,7 +357,7 @@ public abstract class TransportConformanceKit {
                     properties.put(key.substring(prefix.length()), value);
                 }
             });
-            rawTransport = provider.create(new KitTransportContext(properties, new SimpleMeterRegistry()));
+            rawTransport = provider.create(new KitTransportContext(properties));
             resources.push(rawTransport);
         }
         return rawTransport;
@@ -398,7 +398,7 @@ public abstract class TransportConformanceKit {
     protected final void send(String destination, OutgoingMessage message) throws Exception {
         Publisher publisher = rawPublishers.get(destination);
         if (publisher == null) {
-            publisher = rawTransport().publisher(destination);
+            publisher = rawTransport().publisher(PublisherRequest.of(destination));
             rawPublishers.put(destination, publisher);
             resources.push(publisher);
         }

@@ -1,7 +1,5 @@
 package io.twelvefold.bench.rabbitmq;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
@@ -12,7 +10,6 @@ import io.twelvefold.core.spi.Publisher;
 import io.twelvefold.core.spi.Subscription;
 import io.twelvefold.core.spi.SubscriptionRequest;
 import io.twelvefold.core.spi.Transport;
-import io.twelvefold.core.spi.TransportContext;
 import io.twelvefold.core.spi.TransportProvider;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -43,18 +40,7 @@ public final class RabbitBroker implements AutoCloseable {
         TransportProvider provider = ServiceLoader.load(TransportProvider.class).stream()
                 .map(ServiceLoader.Provider::get).filter(p -> p.name().equals("rabbitmq")).findFirst()
                 .orElseThrow(() -> new IllegalStateException("No rabbitmq transport on the classpath"));
-        MeterRegistry registry = new SimpleMeterRegistry();
-        this.transport = provider.create(new TransportContext() {
-            @Override
-            public Map<String, String> properties() {
-                return Map.of("uri", uri);
-            }
-
-            @Override
-            public MeterRegistry meterRegistry() {
-                return registry;
-            }
-        });
+        this.transport = provider.create(() -> Map.of("uri", uri));
     }
 
     /**
@@ -107,7 +93,7 @@ public final class RabbitBroker implements AutoCloseable {
 
     /** Publishes toons 0 to n-1 (100 keys) to {@code destination} as CloudEvents, waiting for every confirm. */
     public void preload(String destination, int n) throws Exception {
-        try (Publisher publisher = transport.publisher(destination)) {
+        try (Publisher publisher = transport.publisher(io.twelvefold.core.spi.PublisherRequest.of(destination))) {
             List<CompletableFuture<Void>> sends = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 String key = "toon-" + (i % 100);

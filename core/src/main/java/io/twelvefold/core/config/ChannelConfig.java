@@ -16,6 +16,35 @@ public interface ChannelConfig {
     /** @return the consumer group of a subscribed channel; defaults to {@code twelvefold.name} */
     Optional<String> group();
 
+    /**
+     * How events travel on this channel's destination: {@code cloudevents} (the default: CloudEvents
+     * in the protocol binding's binary mode out; binary or structured mode in) or {@code plain} (the
+     * payload alone, for producers and consumers outside Twelvefold: an incoming message gets its id,
+     * source, type and time from the broker, the destination and {@link #type()}).
+     *
+     * @return the format, never null
+     */
+    @WithDefault("cloudevents")
+    String format();
+
+    /**
+     * The CloudEvents {@code type} of the events emitted on this channel without a type of their
+     * own, and of the plain messages consumed from it; defaults to the payload class as a
+     * reverse-DNS name ({@code com.example.orders.OrderPlaced} is {@code com.example.orders.order-placed}).
+     *
+     * @return the type, or empty for the default
+     */
+    Optional<String> type();
+
+    /**
+     * The CloudEvents {@code source} of the events emitted on this channel without a source of
+     * their own (default {@code /<twelvefold.name>}), and of the plain messages consumed from it
+     * (default: the destination).
+     *
+     * @return the source, or empty for the default
+     */
+    Optional<String> source();
+
     /** @return how many different keys are processed at the same time (events of one key never are) */
     @WithDefault("8")
     int concurrency();

@@ -34,6 +34,28 @@ public interface TwelvefoldConfig {
     @WithDefault("30s")
     Duration shutdownTimeout();
 
+    /**
+     * How long a start keeps trying to reach the broker (readiness DOWN meanwhile) before it fails;
+     * {@code 0} fails at the first attempt.
+     *
+     * @return the timeout, never negative
+     */
+    @WithDefault("60s")
+    Duration startTimeout();
+
     /** @return per-channel settings, by channel name; every declared channel has an entry */
     Map<String, ChannelConfig> channels();
+
+    /** @return which meters the process registers besides its own */
+    MetricsConfig metrics();
+
+    /** The meters registered besides Twelvefold's own, under {@code twelvefold.metrics.}. */
+    interface MetricsConfig {
+        /**
+         * @return whether Micrometer's JVM and process meters (memory, GC, threads, classes, CPU,
+         *     uptime, open files: {@code jvm_*}, {@code process_*}, {@code system_*}) are registered
+         */
+        @WithDefault("true")
+        boolean jvm();
+    }
 }

@@ -2,6 +2,7 @@ package io.twelvefold.core.internal;
 
 import io.twelvefold.core.config.ChannelConfig;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * The resolved settings of one channel, with defaults that depend on other settings filled in.
@@ -22,14 +23,67 @@ import java.time.Duration;
  * @param brokerDelayFrom the shortest backoff handed to the broker, or null for never
  * @param inlineBelow attempts shorter than this on average run on the delivery thread, where the
  *     transport allows it; zero for never
+ * @param format how events travel on the destination
+ * @param type the CloudEvents type of emitted events without one and of plain input, or null for the default
+ * @param source the CloudEvents source of emitted events without one and of plain input, or null for the default
+ * @param options the channel's settings for the transport, immutable
  */
 public record ChannelSettings(String channel, String destination, String group, int concurrency, int maxInFlight,
         int maxAttempts, Duration backoffInitial, Duration backoffMax, double backoffMultiplier, double backoffJitter,
         String deadLetterDestination, int maxPayloadSize, Duration processingTimeout, Duration brokerDelayFrom,
-        Duration inlineBelow) {
+        Duration inlineBelow, Format format, String type, String source, Map<String, String> options) {
 
     /** The default of {@code inline-below}. */
     private static final Duration DEFAULT_INLINE_BELOW = Duration.ofNanos(200_000);
+
+    /** How events travel on a channel's destination ({@code twelvefold.channels.<channel>.format}). */
+    public enum Format {
+        /** CloudEvents: binary content mode out, binary or structured mode in. */
+        CLOUDEVENTS,
+        /** The payload alone; attributes of incoming messages derived from the broker. */
+        PLAIN;
+
+        /**
+         * @param value {@code cloudevents} or {@code plain}, any case, validated before
+         * @return the format
+         */
+        static Format of(String value) {
+            return "plain".equalsIgnoreCase(value.strip()) ? PLAIN : CLOUDEVENTS;
+        }
+    }
+
+    /** Copies the options. */
+    public ChannelSettings {
+        options = Map.copyOf(options);
+    }
+
+    /**
+     * Settings of a CloudEvents channel without transport options.
+     *
+     * @param channel the channel name
+     * @param destination the broker destination
+     * @param group the consumer group
+     * @param concurrency the number of keys processed at once
+     * @param maxInFlight delivered-and-unacknowledged bound
+     * @param maxAttempts attempts before dead-lettering
+     * @param backoffInitial the first retry delay
+     * @param backoffMax the longest retry delay
+     * @param backoffMultiplier the growth factor
+     * @param backoffJitter the random spread fraction
+     * @param deadLetterDestination where dead letters go
+     * @param maxPayloadSize the largest payload accepted
+     * @param processingTimeout the deadline of one attempt
+     * @param brokerDelayFrom the shortest backoff handed to the broker, or null for never
+     * @param inlineBelow attempts shorter than this on average run on the delivery thread
+     */
+    public ChannelSettings(String channel, String destination, String group, int concurrency, int maxInFlight,
+            int maxAttempts, Duration backoffInitial, Duration backoffMax, double backoffMultiplier,
+            double backoffJitter, String deadLetterDestination, int maxPayloadSize, Duration processingTimeout,
+            Duration brokerDelayFrom, Duration inlineBelow) {
+        this(channel, destination, group, concurrency, maxInFlight, maxAttempts, backoffInitial, backoffMax,
+                backoffMultiplier, backoffJitter, deadLetterDestination, maxPayloadSize, processingTimeout,
+                brokerDelayFrom, inlineBelow, Format.CLOUDEVENTS, null, null, Map.of());
+    }
 
     /**
      * Settings with the default {@code inline-below}.
@@ -88,15 +142,17 @@ public record ChannelSettings(String channel, String destination, String group, 
      * @param channel the channel name
      * @param c its configuration
      * @param appName {@code twelvefold.name}, the default group
+     * @param options the channel's settings for the transport
      * @return the settings
      */
-    public static ChannelSettings of(String channel, ChannelConfig c, String appName) {
+    public static ChannelSettings of(String channel, ChannelConfig c, String appName, Map<String, String> options) {
         String destination = c.destination().orElse(channel);
         return new ChannelSettings(channel, destination, c.group().orElse(appName), c.concurrency(),
                 c.maxInFlight(), c.maxAttempts(), c.backoff().initial(), c.backoff().max(),
                 c.backoff().multiplier(), c.backoff().jitter(),
                 c.deadLetterDestination().orElse(destination + ".dlq"), c.maxPayloadSize(), c.processingTimeout(),
-                c.retry().brokerDelayFrom().orElse(null), c.inlineBelow());
+                c.retry().brokerDelayFrom().orElse(null), c.inlineBelow(), Format.of(c.format()),
+                c.type().orElse(null), c.source().orElse(null), options);
     }
 
     /**

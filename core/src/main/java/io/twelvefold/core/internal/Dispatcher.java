@@ -1,6 +1,5 @@
 package io.twelvefold.core.internal;
 
-import io.twelvefold.core.Codec;
 import io.twelvefold.core.DeadLetterHeaders;
 import io.twelvefold.core.Event;
 import io.twelvefold.core.EventProcessor;
@@ -105,7 +104,7 @@ final class Dispatcher<T> implements MessageHandler {
     private final ChannelSettings settings;
     private final Class<T> type;
     private final EventProcessor<T> processor;
-    private final Codec codec;
+    private final Wire wire;
     private final Outputs outputs;
     private final Publisher deadLetters;
     private final Predicate<Throwable> nonRetryable;
@@ -203,7 +202,7 @@ final class Dispatcher<T> implements MessageHandler {
      *     attempts take less than this on average, an event whose key nobody holds runs there instead of
      *     on a worker; 0 for never
      */
-    Dispatcher(ChannelSettings settings, Class<T> type, EventProcessor<T> processor, Codec codec, Outputs outputs,
+    Dispatcher(ChannelSettings settings, Class<T> type, EventProcessor<T> processor, Wire wire, Outputs outputs,
             Publisher deadLetters, Predicate<Throwable> nonRetryable, ExecutorService workers,
             ScheduledExecutorService timer, ChannelMetricsFactory metrics, long inlineBelowNanos) {
         this.inlineBelowNanos = inlineBelowNanos;
@@ -211,7 +210,7 @@ final class Dispatcher<T> implements MessageHandler {
         this.settings = settings;
         this.type = type;
         this.processor = processor;
-        this.codec = codec;
+        this.wire = wire;
         this.outputs = outputs;
         this.deadLetters = deadLetters;
         this.nonRetryable = nonRetryable;
@@ -702,9 +701,9 @@ final class Dispatcher<T> implements MessageHandler {
             if (!d.opened) {
                 d.opened = true;
                 takeOverAttempts(d);
-                Envelopes.validate(m, settings.maxPayloadSize());
+                wire.validate(m);
             }
-            Event<T> event = Envelopes.toEvent(m, codec, type, d.retried);
+            Event<T> event = wire.toEvent(m, type, d.retried);
             d.attempt++;
             ctx = new Attempt(event, d.attempt, start);
             ctx.enterMdc();
@@ -1203,7 +1202,7 @@ final class Dispatcher<T> implements MessageHandler {
 
         @Override
         public void emit(String channel, Object payload) {
-            emit(channel, outputs.newEvent(payload, event.key().orElse(null)));
+            emit(channel, outputs.newEvent(channel, payload, event.key().orElse(null)));
         }
 
         @Override

@@ -21,9 +21,9 @@ import io.twelvefold.core.internal.http.AdminServer;
 import io.twelvefold.core.internal.http.HealthModel;
 import io.twelvefold.core.spi.Capability;
 import io.twelvefold.core.spi.Publisher;
+import io.twelvefold.core.spi.PublisherRequest;
 import io.twelvefold.core.spi.SubscriptionRequest;
 import io.twelvefold.core.spi.Transport;
-import io.twelvefold.core.spi.TransportContext;
 import io.twelvefold.core.spi.TransportProvider;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -86,6 +86,7 @@ public final class Engine {
     private final TwelvefoldConfig config;
     private final TransportProvider provider;
     private final Map<String, String> transportProperties;
+    private final Map<String, Map<String, String>> channelOptions;
     /** Built on another thread a second after READY, or when first asked for: nothing on the way to READY or the first events waits for Micrometer. */
     private final LazyMeters meters;
     private final int httpPort;
@@ -115,10 +116,12 @@ public final class Engine {
         this.config = loaded.config();
         this.provider = loaded.provider();
         this.transportProperties = loaded.transportProperties();
+        this.channelOptions = loaded.channelOptions();
         this.httpPort = httpPort;
         this.meters = meters;
         for (String channel : channels(d)) {
-            settings.put(channel, ChannelSettings.of(channel, config.channels().get(channel), config.name()));
+            settings.put(channel, ChannelSettings.of(channel, config.channels().get(channel), config.name(),
+                    loaded.channelOptions().get(channel)));
         }
     }
 
@@ -324,13 +327,12 @@ public final class Engine {
                 LOG.info("HTTP endpoint on port {}: /health/live, /health/ready, /health/started, /metrics", admin.port());
             }
             codec = WarmUp.codecOf(declaration);
-            transport = provider.create(new Context(transportProperties, meters));
-            Map<String, String> outputDestinations = new LinkedHashMap<>();
+            transport = provider.create(new ConfigLoader.Settings(transportProperties, channelOptions));
+            List<ChannelSettings> outputChannels = new ArrayList<>();
             for (String out : declaration.outputs()) {
-                outputDestinations.put(out, settings.get(out).destination());
+                outputChannels.add(settings.get(out));
             }
-            String source = "/" + config.name();
-            outputs = new Outputs(transport, outputDestinations, codec, source);
+            outputs = new Outputs(transport, outputChannels, codec, config.name());
             publisher = new DefaultPublisher(outputs);
             timer = new ScheduledThreadPoolExecutor(1, new DaemonThreads("twelvefold-retry"));
             timer.setRemoveOnCancelPolicy(true);
@@ -378,6 +380,7 @@ public final class Engine {
                 for (ChannelMetrics m : channelMetrics) {
                     m.bind(registry);
                 }
+                transport.onReady(registry);
             } catch (RuntimeException e) {
                 LOG.error("Meters cannot be registered: {}", e.toString(), e);
             }
@@ -519,14 +522,15 @@ public final class Engine {
         ExecutorService pool = new ThreadPoolExecutor(s.concurrency(), s.concurrency(), 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), new DaemonThreads("twelvefold-" + s.channel()));
         workerPools.add(pool);
-        Publisher dlq = transport.publisher(s.deadLetterDestination());
+        Publisher dlq = transport.publisher(new PublisherRequest(s.channel(), s.deadLetterDestination(), Map.of()));
         deadLetterPublishers.add(dlq);
-        Dispatcher<T> dispatcher = new Dispatcher<>(s, binding.type(), binding.processor(), codec,
+        Dispatcher<T> dispatcher = new Dispatcher<>(s, binding.type(), binding.processor(),
+                new Wire(s, codec, config.name()),
                 outputs, dlq, fatal, pool, timer, new UnboundMetrics(),
                 transport.capabilities().contains(Capability.INLINE_PROCESSING) ? s.inlineBelow().toNanos() : 0L);
         dispatchers.add(dispatcher);
-        dispatcher.bind(transport.subscribe(new SubscriptionRequest(s.destination(), s.group(), s.maxInFlight()),
-                dispatcher));
+        dispatcher.bind(transport.subscribe(new SubscriptionRequest(s.channel(), s.destination(), s.group(),
+                s.maxInFlight(), s.options()), dispatcher));
         LOG.info("Channel '{}' subscribed to '{}' as group '{}' (concurrency {}, max-in-flight {}, max-attempts {}, "
                 + "dead letters to '{}')", s.channel(), s.destination(), s.group(), s.concurrency(), s.maxInFlight(),
                 s.maxAttempts(), s.deadLetterDestination());
@@ -639,27 +643,6 @@ public final class Engine {
         }
     }
 
-    /** What a transport gets; the meter registry may still be being built when it asks for it. */
-    private static final class Context implements TransportContext {
-        private final Map<String, String> properties;
-        private final LazyMeters meters;
-
-        Context(Map<String, String> properties, LazyMeters meters) {
-            this.properties = properties;
-            this.meters = meters;
-        }
-
-        @Override
-        public Map<String, String> properties() {
-            return properties;
-        }
-
-        @Override
-        public MeterRegistry meterRegistry() {
-            return meters.join().registry();
-        }
-    }
-
     private static final class DefaultPublisher implements EventPublisher {
         private final Outputs outputs;
 
@@ -674,7 +657,11 @@ public final class Engine {
 
         @Override
         public CompletionStage<Void> publish(String channel, String key, Object payload) {
-            return publish(channel, outputs.newEvent(payload, key));
+            try {
+                return publish(channel, outputs.newEvent(channel, payload, key));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
 
         @Override

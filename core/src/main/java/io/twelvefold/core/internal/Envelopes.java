@@ -3,7 +3,6 @@ package io.twelvefold.core.internal;
 import io.twelvefold.core.Codec;
 import io.twelvefold.core.Event;
 import io.twelvefold.core.ProcessingException;
-import io.twelvefold.core.spi.IncomingMessage;
 import io.twelvefold.core.spi.OutgoingMessage;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -74,14 +73,12 @@ final class Envelopes {
     }
 
     /**
-     * Checks the envelope of a delivered message; throws a poison exception naming what is wrong.
+     * Checks the attributes of a CloudEvent: {@code id}, {@code source} and {@code type} present, a
+     * {@code specversion} of 1.x.
+     *
+     * @throws PoisonException naming what is wrong
      */
-    static void validate(IncomingMessage m, int maxPayloadSize) {
-        if (m.payload().length > maxPayloadSize) {
-            throw new PoisonException("oversize", "Payload of " + m.payload().length
-                    + " bytes is larger than max-payload-size " + maxPayloadSize, null);
-        }
-        Map<String, String> a = m.attributes();
+    static void validateAttributes(Map<String, String> a) {
         for (String required : REQUIRED) {
             String v = a.get(required);
             if (v == null || v.isEmpty()) {
@@ -95,16 +92,14 @@ final class Envelopes {
         }
     }
 
-    static <T> Event<T> toEvent(IncomingMessage m, Codec codec, Class<T> type) {
-        return toEvent(m, codec, type, false);
-    }
-
     /**
-     * @param retried whether the message carries the retry headers, which the event then leaves
-     *     out: a processor that forwards the event must not make the next hop continue this count
+     * The event of a delivered message's parts, its payload decoded.
+     *
+     * @param a the CloudEvents attributes, with id, source and type present
+     * @throws PoisonException when the time is not a timestamp or the payload cannot be decoded
      */
-    static <T> Event<T> toEvent(IncomingMessage m, Codec codec, Class<T> type, boolean retried) {
-        Map<String, String> a = m.attributes();
+    static <T> Event<T> toEvent(Map<String, String> a, Map<String, String> headers, String key, byte[] payload,
+            Codec codec, Class<T> type) {
         OffsetDateTime time = null;
         String t = a.get(TIME);
         if (t != null) {
@@ -117,7 +112,7 @@ final class Envelopes {
         }
         T data;
         try {
-            data = codec.decode(m.payload(), type);
+            data = codec.decode(payload, type);
         } catch (ProcessingException e) {
             // Report the codec's own failure (a Jackson parse error, say) as the dead letter's exception class.
             throw new PoisonException("undecodable", e.getMessage(), e.getCause() != null ? e.getCause() : e);
@@ -131,8 +126,8 @@ final class Envelopes {
                 .time(time)
                 .subject(a.get(SUBJECT))
                 .dataContentType(a.get(DATA_CONTENT_TYPE))
-                .key(m.key())
-                .headers(retried ? withoutRetryHeaders(m.headers()) : m.headers())
+                .key(key)
+                .headers(headers)
                 .build();
     }
 

@@ -6,9 +6,9 @@ import io.twelvefold.core.Codec;
 import io.twelvefold.core.Event;
 import io.twelvefold.core.TwelvefoldException;
 import io.twelvefold.core.spi.Publisher;
+import io.twelvefold.core.spi.PublisherRequest;
 import io.twelvefold.core.spi.Transport;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -21,25 +21,28 @@ import java.util.concurrent.CompletableFuture;
  */
 final class Outputs {
     private final Map<String, Output> outputs = new HashMap<>();
-    private final Codec codec;
-    private final String source;
 
-    private record Output(String destination, Publisher publisher, LateCounter sent) {
+    private record Output(String destination, Wire wire, Publisher publisher, LateCounter sent) {
     }
 
     /** Outputs whose counters are registered at once in {@code registry}. */
-    Outputs(Transport transport, Map<String, String> destinationsByChannel, Codec codec, String source,
+    Outputs(Transport transport, Collection<ChannelSettings> channels, Codec codec, String appName,
             MeterRegistry registry, String transportName) {
-        this(transport, destinationsByChannel, codec, source);
+        this(transport, channels, codec, appName);
         bind(registry, transportName);
     }
 
-    /** Outputs whose counters are registered by {@link #bind}. */
-    Outputs(Transport transport, Map<String, String> destinationsByChannel, Codec codec, String source) {
-        this.codec = codec;
-        this.source = source;
-        for (Map.Entry<String, String> e : destinationsByChannel.entrySet()) {
-            outputs.put(e.getKey(), new Output(e.getValue(), transport.publisher(e.getValue()), new LateCounter()));
+    /**
+     * Outputs whose counters are registered by {@link #bind}.
+     *
+     * @param channels the output channels' settings
+     * @param appName {@code twelvefold.name}, the default source
+     */
+    Outputs(Transport transport, Collection<ChannelSettings> channels, Codec codec, String appName) {
+        for (ChannelSettings s : channels) {
+            Publisher publisher = transport.publisher(new PublisherRequest(s.channel(), s.destination(), s.options()));
+            outputs.put(s.channel(), new Output(s.destination(), new Wire(s, codec, appName), publisher,
+                    new LateCounter()));
         }
     }
 
@@ -58,10 +61,25 @@ final class Outputs {
         }
     }
 
-    <U> Event<U> newEvent(U payload, String key) {
+    /**
+     * A new event for a payload sent on a channel without an envelope: a new id, the channel's
+     * source and type, the current time.
+     *
+     * @throws TwelvefoldException when the channel is not declared as an output
+     */
+    <U> Event<U> newEvent(String channel, U payload, String key) {
         Objects.requireNonNull(payload, "payload");
-        return Event.builder(payload).source(source).type(payload.getClass().getName()).key(key)
-                .time(OffsetDateTime.now(ZoneOffset.UTC)).build();
+        return output(channel).wire.newEvent(payload, key);
+    }
+
+    private Output output(String channel) {
+        Objects.requireNonNull(channel, "channel");
+        Output out = outputs.get(channel);
+        if (out == null) {
+            throw new TwelvefoldException("Channel '" + channel + "' is not declared as an output; declare it with "
+                    + "App.builder().output(\"" + channel + "\"). Declared outputs: " + new java.util.TreeSet<>(outputs.keySet()));
+        }
+        return out;
     }
 
     /**
@@ -70,14 +88,9 @@ final class Outputs {
      * @param trace the hop it is emitted in, or null for a new trace (published from outside a processor)
      */
     CompletableFuture<Void> send(String channel, Event<?> event, Trace trace) {
-        Objects.requireNonNull(channel, "channel");
         Objects.requireNonNull(event, "event");
-        Output out = outputs.get(channel);
-        if (out == null) {
-            throw new TwelvefoldException("Channel '" + channel + "' is not declared as an output; declare it with "
-                    + "App.builder().output(\"" + channel + "\"). Declared outputs: " + new java.util.TreeSet<>(outputs.keySet()));
-        }
-        CompletableFuture<Void> f = out.publisher.send(Envelopes.toMessage(event, codec, trace));
+        Output out = output(channel);
+        CompletableFuture<Void> f = out.publisher.send(out.wire.toMessage(event, trace));
         if (f.isDone() && !f.isCompletedExceptionally()) {
             out.sent.increment();
             return f;

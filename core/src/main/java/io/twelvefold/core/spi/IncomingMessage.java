@@ -1,6 +1,7 @@
 package io.twelvefold.core.spi;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -10,7 +11,10 @@ import java.util.concurrent.CompletableFuture;
  * <p>{@link #attributes()} holds the CloudEvents context attributes by their CloudEvents names
  * ({@code id}, {@code source}, {@code type}, {@code specversion}, {@code time}, {@code subject},
  * {@code datacontenttype}); {@link #headers()} holds every other header (extensions such as
- * {@code traceparent}). Each transport maps both to its protocol binding.
+ * {@code traceparent}). Each transport maps both to its protocol binding. A message that a producer
+ * outside Twelvefold sent has no CloudEvents attributes but, where its protocol has one, the
+ * content type ({@code datacontenttype}); the runtime derives the rest from {@link #messageId()},
+ * {@link #timestamp()} and the destination when its channel's format is {@code plain}.
  */
 public interface IncomingMessage {
 
@@ -31,6 +35,28 @@ public interface IncomingMessage {
 
     /** @return the other headers, immutable, never null */
     Map<String, String> headers();
+
+    /**
+     * The broker's own identifier of this message, the same on every delivery of it: on Kafka the
+     * topic, partition and offset ({@code orders-0-42}), on AMQP the {@code message-id} property
+     * when the producer set one. The runtime uses it as the event id of a message without the
+     * CloudEvents {@code id} attribute (a channel whose format is {@code plain}).
+     *
+     * @return the identifier, or null when the broker gives none that stays the same on redelivery
+     */
+    default String messageId() {
+        return null;
+    }
+
+    /**
+     * When the broker or the producer stamped this message (a Kafka record timestamp, the AMQP
+     * {@code timestamp} property).
+     *
+     * @return the instant, or null when the message carries none
+     */
+    default Instant timestamp() {
+        return null;
+    }
 
     /** @return the payload bytes, never null; callers must not modify them */
     byte[] payload();

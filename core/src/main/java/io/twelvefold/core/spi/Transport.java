@@ -1,5 +1,6 @@
 package io.twelvefold.core.spi;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Set;
 
 /**
@@ -15,10 +16,12 @@ public interface Transport extends AutoCloseable {
     /**
      * Opens a publisher for a destination. Publishers are thread-safe and may be shared.
      *
-     * @param destination the destination name (a topic, an exchange), never null
+     * @param request the destination and the channel's options, never null
      * @return a publisher, never null
+     * @throws io.twelvefold.core.TransportException when the destination cannot be used (it does not
+     *     exist and the transport was told not to create it, say), naming what to fix
      */
-    Publisher publisher(String destination);
+    Publisher publisher(PublisherRequest request);
 
     /**
      * Subscribes a group to a destination. Messages are delivered to the handler on a transport
@@ -43,6 +46,17 @@ public interface Transport extends AutoCloseable {
      */
     default boolean connected() {
         return true;
+    }
+
+    /**
+     * Called once, after the app turned READY, on a runtime thread that is not on the way to READY
+     * nor to the first events: the place to register the transport's own meters (count from
+     * {@code create} on, register here). Must not block on the broker. Not called on a transport
+     * that no app owns (the conformance kit's own).
+     *
+     * @param registry the app's meter registry, never null
+     */
+    default void onReady(MeterRegistry registry) {
     }
 
     /** Closes every publisher and subscription and disconnects. Idempotent. */

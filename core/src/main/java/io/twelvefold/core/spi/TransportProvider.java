@@ -32,12 +32,41 @@ public interface TransportProvider {
     }
 
     /**
+     * The per-channel configuration keys this transport reads, relative to
+     * {@code twelvefold.channels.<channel>.<name>.} (for example {@code queue} for
+     * {@code twelvefold.channels.orders.rabbitmq.queue}, {@code TWELVEFOLD_CHANNELS_ORDERS_RABBITMQ_QUEUE}):
+     * validated, listed in the manifest for each declared channel, and handed to the transport
+     * with each {@link SubscriptionRequest} and {@link PublisherRequest}.
+     *
+     * @return the keys, never null
+     */
+    default java.util.List<ConfigKey> channelConfigKeys() {
+        return java.util.List.of();
+    }
+
+    /**
+     * Checks the transport's settings and the channels' settings for it, without connecting to
+     * anything. The runtime calls it before anything starts (and for {@code --print-config}) and
+     * reports its problems together with every other configuration problem, in one message.
+     *
+     * @param context the settings, never null
+     * @throws io.twelvefold.core.ConfigurationException listing every problem, each naming the key,
+     *     its environment variable and the value (secrets redacted)
+     */
+    default void validate(TransportContext context) {
+    }
+
+    /**
      * Creates a transport: validates the configuration, then connects.
      *
      * @param context the configuration and services of the runtime, never null
      * @return a new transport, never null
-     * @throws io.twelvefold.core.ConfigurationException when its configuration is invalid
-     * @throws io.twelvefold.core.TransportException when the broker cannot be reached
+     * @throws io.twelvefold.core.ConfigurationException when its configuration is invalid, or when
+     *     the broker refused the credentials or the configuration (not retried)
+     * @throws io.twelvefold.core.TransportException when the broker cannot be reached: one line
+     *     naming the setting to check (such as {@code TWELVEFOLD_KAFKA_BOOTSTRAP_SERVERS}) and the
+     *     cause (refused, timed out); the runtime tries again until {@code twelvefold.start-timeout},
+     *     so this must fail within seconds, quietly (no log line of its own, no client left running)
      */
     Transport create(TransportContext context);
 }

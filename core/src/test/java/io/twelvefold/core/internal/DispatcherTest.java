@@ -693,9 +693,11 @@ class DispatcherTest {
     private <T> Dispatcher<T> dispatcher(ChannelSettings s, Class<T> type, Publisher out, EventProcessor<T> p,
             long inlineBelowNanos) {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        Outputs outputs = new Outputs(new SinglePublisherTransport(out), Map.of("out", "out-dest"), Codec.json(), "/test",
+        ChannelSettings output = new ChannelSettings("out", "out-dest", "g", 1, 1, 1, Duration.ofMillis(5),
+                Duration.ofMillis(20), 2.0, 0, "out-dest.dlq", 1 << 20, Duration.ofSeconds(30));
+        Outputs outputs = new Outputs(new SinglePublisherTransport(out), List.of(output), Codec.json(), "test",
                 registry, "fake");
-        Dispatcher<T> d = new Dispatcher<>(s, type, p, Codec.json(), outputs, dlq, e -> false, workers, timer,
+        Dispatcher<T> d = new Dispatcher<>(s, type, p, new Wire(s, Codec.json(), "test"), outputs, dlq, e -> false, workers, timer,
                 (cs, inFlight) -> new ChannelMetrics(registry, "fake", cs, inFlight), inlineBelowNanos);
         d.bind(subscription);
         return d;
@@ -845,7 +847,7 @@ class DispatcherTest {
         }
 
         @Override
-        public Publisher publisher(String destination) {
+        public Publisher publisher(io.twelvefold.core.spi.PublisherRequest request) {
             return publisher;
         }
 

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
  * whichever comes first wins, so a late or repeated acknowledgement is ignored.
  */
 final class Delivery implements IncomingMessage {
+    private static final String ID = "id";
     private static final int OUTSTANDING = 0;
     private static final int ACKED = 1;
     private static final int REVOKED = 2;
@@ -63,9 +64,31 @@ final class Delivery implements IncomingMessage {
         return message.key();
     }
 
+    /**
+     * A plain message's attributes: its content type (its id is the {@linkplain #messageId() message id},
+     * as a broker's own message id property would carry it).
+     */
     @Override
     public Map<String, String> attributes() {
-        return message.attributes();
+        Map<String, String> a = message.attributes();
+        if (!plain() || !a.containsKey(ID)) {
+            return a;
+        }
+        Map<String, String> withoutId = new java.util.HashMap<>(a);
+        withoutId.remove(ID);
+        return Map.copyOf(withoutId);
+    }
+
+    /** @return the id a plain message was sent with, else its destination, partition and offset */
+    @Override
+    public String messageId() {
+        String id = plain() ? message.attributes().get(ID) : null;
+        return id != null ? id : destination() + "-" + partition() + "-" + offset;
+    }
+
+    /** Sent without CloudEvents attributes ({@link OutgoingMessage}'s plain form). */
+    private boolean plain() {
+        return !message.attributes().containsKey("specversion");
     }
 
     @Override

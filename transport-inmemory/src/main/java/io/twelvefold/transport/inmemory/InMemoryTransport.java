@@ -4,6 +4,7 @@ import io.twelvefold.core.TransportException;
 import io.twelvefold.core.spi.Capability;
 import io.twelvefold.core.spi.MessageHandler;
 import io.twelvefold.core.spi.Publisher;
+import io.twelvefold.core.spi.PublisherRequest;
 import io.twelvefold.core.spi.Subscription;
 import io.twelvefold.core.spi.SubscriptionRequest;
 import io.twelvefold.core.spi.Transport;
@@ -44,8 +45,8 @@ final class InMemoryTransport implements Transport {
     }
 
     @Override
-    public Publisher publisher(String destination) {
-        Objects.requireNonNull(destination, "destination");
+    public Publisher publisher(PublisherRequest request) {
+        String destination = Objects.requireNonNull(request, "request").destination();
         checkOpen();
         InMemoryPublisher publisher = new InMemoryPublisher(this, broker.destination(destination, partitions));
         publishers.add(publisher);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.twelvefold.core.TransportException;
+import io.twelvefold.core.spi.PublisherRequest;
 import io.twelvefold.core.spi.IncomingMessage;
 import io.twelvefold.core.spi.OutgoingMessage;
 import io.twelvefold.core.spi.Publisher;
@@ -62,7 +63,7 @@ class InMemoryBrokerTest {
     }
 
     private static OutgoingMessage message(String key, String body) {
-        return new OutgoingMessage(key, Map.of("id", body), Map.of("traceparent", "t-" + body),
+        return new OutgoingMessage(key, Map.of("id", body, "specversion", "1.0"), Map.of("traceparent", "t-" + body),
                 body.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -84,7 +85,7 @@ class InMemoryBrokerTest {
     @DisplayName("a key always maps to the same partition, and its messages arrive in order")
     void orderPerKey() {
         Transport transport = transport(8);
-        Publisher publisher = transport.publisher(destination);
+        Publisher publisher = transport.publisher(PublisherRequest.of(destination));
         Recorder recorder = Recorder.acking();
         subscribe(transport, "g", 50, recorder);
 
@@ -120,7 +121,7 @@ class InMemoryBrokerTest {
         Transport transport = transport(4);
         Recorder recorder = Recorder.acking();
         subscribe(transport, "g", 10, recorder);
-        publish(transport.publisher(destination), 100, 3);
+        publish(transport.publisher(PublisherRequest.of(destination)), 100, 3);
 
         await().until(() -> recorder.count() == 100);
         Map<Integer, List<Long>> offsets = recorder.received.stream().collect(Collectors.groupingBy(
@@ -135,7 +136,7 @@ class InMemoryBrokerTest {
         Transport transport = transport(4);
         Recorder recorder = Recorder.acking();
         subscribe(transport, "g", 10, recorder);
-        Publisher publisher = transport.publisher(destination);
+        Publisher publisher = transport.publisher(PublisherRequest.of(destination));
         for (int i = 0; i < 8; i++) {
             publisher.send(message(null, Integer.toString(i)));
         }
@@ -155,7 +156,7 @@ class InMemoryBrokerTest {
         subscribe(one, "group-a", 10, a);
         subscribe(two, "group-b", 10, b);
 
-        publish(transport(4).publisher(destination), 300, 7);
+        publish(transport(4).publisher(PublisherRequest.of(destination)), 300, 7);
 
         await().until(() -> a.count() == 300 && b.count() == 300);
         assertThat(a.bodies()).containsExactlyInAnyOrderElementsOf(b.bodies());
@@ -170,8 +171,8 @@ class InMemoryBrokerTest {
         resources.push(other);
         Recorder recorder = Recorder.acking();
         subscribe(mine, "g", 10, recorder);
-        publish(other.publisher(destination), 10, 1);
-        publish(mine.publisher(destination), 1, 1);
+        publish(other.publisher(PublisherRequest.of(destination)), 10, 1);
+        publish(mine.publisher(PublisherRequest.of(destination)), 1, 1);
 
         await().until(() -> recorder.count() == 1);
         await().during(QUIET).atMost(Duration.ofSeconds(5)).until(() -> recorder.count() == 1);
@@ -181,7 +182,7 @@ class InMemoryBrokerTest {
     @DisplayName("a group that subscribes after the messages were published still receives them")
     void publishBeforeSubscribe() {
         Transport transport = transport(4);
-        publish(transport.publisher(destination), 50, 5);
+        publish(transport.publisher(PublisherRequest.of(destination)), 50, 5);
         assertThat(retained(transport)).isEqualTo(50);
 
         Recorder recorder = Recorder.acking();
@@ -205,7 +206,7 @@ class InMemoryBrokerTest {
         await().during(QUIET).atMost(Duration.ofSeconds(5)).until(() -> a.revocations.size() == 1);
         assertThat(a.revocations.get(0)).containsExactlyInAnyOrder(1, 3);
 
-        publish(transport.publisher(destination), 400, 40);
+        publish(transport.publisher(PublisherRequest.of(destination)), 400, 40);
 
         await().until(() -> a.count() + b.count() == 400);
         await().during(QUIET).atMost(Duration.ofSeconds(5)).until(() -> a.count() + b.count() == 400);
@@ -237,7 +238,7 @@ class InMemoryBrokerTest {
             }
         });
         subscribe(transport, "g", 100, first);
-        Publisher publisher = transport.publisher(destination);
+        Publisher publisher = transport.publisher(PublisherRequest.of(destination));
         String keyOf0 = keyFor(0, 2);
         String keyOf1 = keyFor(1, 2);
         for (int i = 0; i < 10; i++) {
@@ -280,7 +281,7 @@ class InMemoryBrokerTest {
         Subscription leaver = subscribe(transport, "g", 100, b);
         await().until(() -> a.revocations.size() == 1);
 
-        publish(transport.publisher(destination), 100, 10);
+        publish(transport.publisher(PublisherRequest.of(destination)), 100, 10);
         await().until(() -> a.count() + b.count() == 100);
         int heldByB = b.count();
         assertThat(heldByB).isPositive();
@@ -304,7 +305,7 @@ class InMemoryBrokerTest {
     @DisplayName("closing a subscription redelivers its unacked messages, in order, with a higher delivery count")
     void redeliveryOnClose() throws Exception {
         Transport transport = transport(1);
-        Publisher publisher = transport.publisher(destination);
+        Publisher publisher = transport.publisher(PublisherRequest.of(destination));
         publish(publisher, 10, 1);
         Recorder first = Recorder.holding();
         Subscription subscription = subscribe(transport, "g", 100, first);
@@ -339,7 +340,7 @@ class InMemoryBrokerTest {
     @DisplayName("closing the transport closes its subscriptions: another transport gets the unacked messages")
     void transportCloseRedelivers() throws Exception {
         Transport first = transport(2);
-        publish(first.publisher(destination), 20, 4);
+        publish(first.publisher(PublisherRequest.of(destination)), 20, 4);
         Recorder holding = Recorder.holding();
         subscribe(first, "g", 100, holding);
         await().until(() -> holding.count() == 20);
@@ -358,7 +359,7 @@ class InMemoryBrokerTest {
     @DisplayName("a send after the transport closed fails with a TransportException")
     void sendAfterClose() {
         Transport transport = transport(2);
-        Publisher publisher = transport.publisher(destination);
+        Publisher publisher = transport.publisher(PublisherRequest.of(destination));
         assertThat(publisher.send(message("k", "1"))).isCompleted();
         transport.close();
 
@@ -368,7 +369,7 @@ class InMemoryBrokerTest {
                 .cause().isInstanceOf(TransportException.class)
                 .hasMessage("Transport 'inmemory' of broker '" + broker + "' is closed; cannot send to destination '"
                         + destination + "'");
-        assertThatThrownBy(() -> transport.publisher(destination)).isInstanceOf(TransportException.class);
+        assertThatThrownBy(() -> transport.publisher(PublisherRequest.of(destination))).isInstanceOf(TransportException.class);
         assertThat(transport.connected()).isFalse();
     }
 
@@ -378,7 +379,7 @@ class InMemoryBrokerTest {
         Transport transport = transport(2);
         Recorder recorder = Recorder.holding();
         subscribe(transport, "g", 3, recorder);
-        publish(transport.publisher(destination), 20, 5);
+        publish(transport.publisher(PublisherRequest.of(destination)), 20, 5);
 
         await().until(() -> recorder.count() == 3);
         await().during(QUIET).atMost(Duration.ofSeconds(5)).until(() -> recorder.count() == 3);
@@ -400,7 +401,7 @@ class InMemoryBrokerTest {
         Transport transport = transport(2);
         Recorder recorder = Recorder.acking();
         Subscription subscription = subscribe(transport, "g", 10, recorder);
-        Publisher publisher = transport.publisher(destination);
+        Publisher publisher = transport.publisher(PublisherRequest.of(destination));
         publish(publisher, 5, 2);
         await().until(() -> recorder.count() == 5);
 
@@ -438,7 +439,7 @@ class InMemoryBrokerTest {
         holder[0] = subscription;
         resources.push(subscription);
         subscribed.countDown();
-        publish(transport.publisher(destination), 5, 1);
+        publish(transport.publisher(PublisherRequest.of(destination)), 5, 1);
         await().until(() -> got.size() == 1);
         await().during(QUIET).atMost(Duration.ofSeconds(5)).until(() -> got.size() == 1);
         for (int i = 2; i <= 5; i++) {
@@ -453,7 +454,7 @@ class InMemoryBrokerTest {
     @DisplayName("messages are kept until the first group subscribes, then dropped once every group acknowledged them")
     void trimming() {
         Transport transport = transport(2);
-        Publisher publisher = transport.publisher(destination);
+        Publisher publisher = transport.publisher(PublisherRequest.of(destination));
         publish(publisher, 3_000, 10);
         assertThat(retained(transport)).isEqualTo(3_000);
 
@@ -486,7 +487,7 @@ class InMemoryBrokerTest {
             acked.incrementAndGet();
         });
         resources.push(subscription);
-        Publisher publisher = transport.publisher(destination);
+        Publisher publisher = transport.publisher(PublisherRequest.of(destination));
         OutgoingMessage keyed = message("k", "x");
         OutgoingMessage unkeyed = message(null, "y");
         for (int round = 1; round <= 20; round++) {
@@ -518,7 +519,7 @@ class InMemoryBrokerTest {
         });
         resources.push(holder[0]);
         subscribed.countDown();
-        publish(transport.publisher(destination), 5, 1);
+        publish(transport.publisher(PublisherRequest.of(destination)), 5, 1);
         await().until(() -> got.size() == 1);
 
         Recorder next = Recorder.acking();
@@ -532,13 +533,13 @@ class InMemoryBrokerTest {
     @DisplayName("a send on a closed publisher fails; the transport stays usable")
     void closedPublisher() {
         Transport transport = transport(1);
-        Publisher publisher = transport.publisher(destination);
+        Publisher publisher = transport.publisher(PublisherRequest.of(destination));
         publisher.close();
         publisher.close();
         assertThatThrownBy(() -> publisher.send(message("k", "1")).join())
                 .cause().isInstanceOf(TransportException.class)
                 .hasMessage("Publisher for destination '" + destination + "' is closed; open a new publisher");
-        assertThat(transport.publisher(destination).send(message("k", "1"))).isCompleted();
+        assertThat(transport.publisher(PublisherRequest.of(destination)).send(message("k", "1"))).isCompleted();
     }
 
     @Test
@@ -572,7 +573,7 @@ class InMemoryBrokerTest {
         List<Thread> publishers = new ArrayList<>();
         for (int t = 0; t < 3; t++) {
             String prefix = t + "-";
-            Publisher publisher = transport.publisher(destination);
+            Publisher publisher = transport.publisher(PublisherRequest.of(destination));
             publishers.add(new Thread(() -> {
                 for (int i = 0; i < 20_000; i++) {
                     publisher.send(message(i % 5 == 0 ? null : "key-" + (i % 50), prefix + i));
@@ -603,7 +604,7 @@ class InMemoryBrokerTest {
     @DisplayName("a copy redelivered later reaches only the group of the delivery, after the delay, with the added headers and its partition; the original is not acknowledged by it")
     void redeliverLaterToTheSameGroupOnly() throws Exception {
         Transport transport = transport(4);
-        Publisher publisher = transport.publisher(destination);
+        Publisher publisher = transport.publisher(PublisherRequest.of(destination));
         Recorder mine = Recorder.holding();
         Recorder other = Recorder.acking();
         subscribe(transport, "mine", 10, mine);
@@ -641,7 +642,7 @@ class InMemoryBrokerTest {
     @DisplayName("a copy redelivered later survives the close of every member of its group: the next member gets it")
     void redeliverLaterSurvivesARestart() {
         Transport first = transport(2);
-        Publisher publisher = first.publisher(destination);
+        Publisher publisher = first.publisher(PublisherRequest.of(destination));
         Recorder before = Recorder.holding();
         Subscription s = subscribe(first, "g", 10, before);
         publisher.send(message("k", "1")).join();
@@ -665,7 +666,7 @@ class InMemoryBrokerTest {
     @DisplayName("a delivery that was taken back, or of a closed transport, cannot be redelivered later")
     void redeliverLaterRefused() {
         Transport transport = transport(1);
-        Publisher publisher = transport.publisher(destination);
+        Publisher publisher = transport.publisher(PublisherRequest.of(destination));
         Recorder recorder = Recorder.holding();
         Subscription s = subscribe(transport, "g", 10, recorder);
         publisher.send(message("k", "1")).join();

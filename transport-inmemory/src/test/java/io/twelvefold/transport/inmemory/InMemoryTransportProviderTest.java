@@ -3,8 +3,6 @@ package io.twelvefold.transport.inmemory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.twelvefold.core.ConfigurationException;
 import io.twelvefold.core.spi.Capability;
 import io.twelvefold.core.spi.ConfigKey;
@@ -22,18 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class InMemoryTransportProviderTest {
 
     static TransportContext context(Map<String, String> properties) {
-        MeterRegistry registry = new SimpleMeterRegistry();
-        return new TransportContext() {
-            @Override
-            public Map<String, String> properties() {
-                return properties;
-            }
-
-            @Override
-            public MeterRegistry meterRegistry() {
-                return registry;
-            }
-        };
+        return () -> properties;
     }
 
     @Test

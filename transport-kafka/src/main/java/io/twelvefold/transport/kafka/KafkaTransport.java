@@ -6,6 +6,7 @@ import io.twelvefold.core.TransportException;
 import io.twelvefold.core.spi.Capability;
 import io.twelvefold.core.spi.MessageHandler;
 import io.twelvefold.core.spi.Publisher;
+import io.twelvefold.core.spi.PublisherRequest;
 import io.twelvefold.core.spi.Subscription;
 import io.twelvefold.core.spi.SubscriptionRequest;
 import io.twelvefold.core.spi.Transport;
@@ -74,6 +75,8 @@ final class KafkaTransport implements Transport {
     private final KafkaTransportConfig config;
     private final java.util.function.Supplier<MeterRegistry> registrySource;
     private final long createdNanos;
+    /** The registry the runtime hands over when the app is ready ({@link #onReady}). */
+    private final CompletableFuture<MeterRegistry> readyRegistry = new CompletableFuture<>();
     /** The app's registry; resolved off the start-up path (the runtime may still be building it). */
     private final CompletableFuture<MeterRegistry> registry = new CompletableFuture<>();
     /** Creates the producer; resolves the registry and binds the clients' metrics later. */
@@ -99,7 +102,7 @@ final class KafkaTransport implements Transport {
     KafkaTransport(KafkaTransportConfig config, java.util.function.Supplier<MeterRegistry> registry,
             long adminDelayMs) {
         this.config = config;
-        this.registrySource = registry;
+        this.registrySource = registry != null ? registry : readyRegistry::join;
         this.createdNanos = System.nanoTime();
         this.producer = new CompletableFuture<>();
         this.background = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
@@ -255,8 +258,13 @@ final class KafkaTransport implements Transport {
     }
 
     @Override
-    public Publisher publisher(String destination) {
-        Objects.requireNonNull(destination, "destination");
+    public void onReady(MeterRegistry registry) {
+        readyRegistry.complete(registry);
+    }
+
+    @Override
+    public Publisher publisher(PublisherRequest request) {
+        String destination = Objects.requireNonNull(request, "request").destination();
         checkOpen();
         provision(destination);
         failIfBroken(producer, "producer");

@@ -68,6 +68,6 @@ public final class KafkaTransportProvider implements TransportProvider {
     @Override
     public Transport create(TransportContext context) {
         // the registry is asked for off the start-up path: the runtime may still be building it
-        return new KafkaTransport(KafkaTransportConfig.of(context.properties()), context::meterRegistry);
+        return new KafkaTransport(KafkaTransportConfig.of(context.properties()), null);
     }
 }

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.twelvefold.core.TransportException;
+import io.twelvefold.core.spi.PublisherRequest;
 import io.twelvefold.core.spi.IncomingMessage;
 import io.twelvefold.core.spi.MessageHandler;
 import io.twelvefold.core.spi.OutgoingMessage;
@@ -66,7 +67,7 @@ class KafkaTransportTest {
     void cloudEventsBinaryMode() throws Exception {
         String topic = unique("binary");
         Transport transport = transport(new SimpleMeterRegistry());
-        Publisher publisher = closeLater(transport.publisher(topic));
+        Publisher publisher = closeLater(transport.publisher(PublisherRequest.of(topic)));
         Map<String, String> attributes = new LinkedHashMap<>();
         attributes.put("id", "id-1");
         attributes.put("source", "/kit");
@@ -215,40 +216,20 @@ class KafkaTransportTest {
 
     @Test
     @org.junit.jupiter.api.Timeout(value = 2, unit = TimeUnit.MINUTES) // a transport that waits for the registry hangs
-    @DisplayName("Subscribing and delivering do not wait for the meter registry; the client metrics are bound once it exists")
+    @DisplayName("Subscribing and delivering do not wait for the meter registry; the client metrics are bound when the app is ready")
     void startUpDoesNotWaitForTheMeterRegistry() throws Exception {
         String topic = unique("registry");
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        java.util.concurrent.CountDownLatch built = new java.util.concurrent.CountDownLatch(1);
         Map<String, String> properties = new LinkedHashMap<>(EmbeddedKafka.transportProperties());
         properties.put("topic-partitions", "1");
-        // the runtime builds its registry on another thread; until then meterRegistry() blocks
-        Transport transport = closeLater(new KafkaTransportProvider().create(new io.twelvefold.core.spi.TransportContext() {
-            @Override
-            public Map<String, String> properties() {
-                return properties;
-            }
-
-            @Override
-            public MeterRegistry meterRegistry() {
-                try {
-                    built.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return registry;
-            }
-        }));
-        try {
-            List<String> sent = sendAll(transport, topic, 3);
-            Recorder recorder = new Recorder(m -> true);
-            closeLater(transport.subscribe(new SubscriptionRequest(topic, unique("group"), 10), recorder));
-            await().atMost(TIMEOUT).until(() -> recorder.ids().size() == 3);
-            assertThat(recorder.ids()).isEqualTo(sent);
-            assertThat(registry.getMeters()).isEmpty();
-        } finally {
-            built.countDown();
-        }
+        Transport transport = closeLater(new KafkaTransportProvider().create(() -> properties));
+        List<String> sent = sendAll(transport, topic, 3);
+        Recorder recorder = new Recorder(m -> true);
+        closeLater(transport.subscribe(new SubscriptionRequest(topic, unique("group"), 10), recorder));
+        await().atMost(TIMEOUT).until(() -> recorder.ids().size() == 3);
+        assertThat(recorder.ids()).isEqualTo(sent);
+        assertThat(registry.getMeters()).isEmpty();
+        transport.onReady(registry);
         await().atMost(TIMEOUT).untilAsserted(() -> assertThat(registry.getMeters())
                 .anyMatch(m -> m.getId().getName().startsWith("kafka.consumer."))
                 .anyMatch(m -> m.getId().getName().startsWith("kafka.producer."))
@@ -273,7 +254,7 @@ class KafkaTransportTest {
 
     /** Sends {@code id-0} ... to one partition (one key), in order. */
     private List<String> sendAll(Transport transport, String topic, int count) throws Exception {
-        Publisher publisher = closeLater(transport.publisher(topic));
+        Publisher publisher = closeLater(transport.publisher(PublisherRequest.of(topic)));
         List<String> ids = new ArrayList<>();
         List<CompletableFuture<Void>> sends = new ArrayList<>();
         for (int i = 0; i < count; i++) {

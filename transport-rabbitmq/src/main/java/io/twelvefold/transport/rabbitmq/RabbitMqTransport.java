@@ -11,6 +11,7 @@ import io.twelvefold.core.spi.Capability;
 import io.twelvefold.core.spi.MessageHandler;
 import io.twelvefold.core.spi.OutgoingMessage;
 import io.twelvefold.core.spi.Publisher;
+import io.twelvefold.core.spi.PublisherRequest;
 import io.twelvefold.core.spi.Subscription;
 import io.twelvefold.core.spi.SubscriptionRequest;
 import io.twelvefold.core.spi.Transport;
@@ -56,13 +57,7 @@ final class RabbitMqTransport implements Transport {
     private final RabbitMqTopology topology;
     /** The publishing channels, opened on another thread; see {@link #channelFor}. */
     private final CompletableFuture<ConfirmChannel[]> opening;
-    /**
-     * How long after its publishing channels opened the transport registers its meters: building the
-     * app's registry costs a cold JVM tens of ms of CPU that the first messages need more.
-     */
-    static final long METERS_AFTER_MILLIS = 1_000;
-
-    /** Counting from now, registered with the app's registry on another thread. */
+    /** Counting from now, registered with the app's registry when the app is ready ({@link #onReady}). */
     private final RabbitMqMeters meters = new RabbitMqMeters();
     /** The publishing channels once open. */
     private volatile ConfirmChannel[] channels;
@@ -76,7 +71,7 @@ final class RabbitMqTransport implements Transport {
     private volatile boolean closed;
 
     RabbitMqTransport(RabbitMqConfig config, Connection publishing, Connection consuming, ExecutorService executor,
-            Supplier<MeterRegistry> registry, RabbitMqTransportProvider.Declarations declarations) {
+            RabbitMqTransportProvider.Declarations declarations) {
         this.config = config;
         this.publishing = publishing;
         this.consuming = consuming;
@@ -98,15 +93,6 @@ final class RabbitMqTransport implements Transport {
             channels = opened;
             return opened;
         }, executor);
-        // a second after the channels: the registry (Micrometer's classes) is not on the way to the
-        // first messages; the meters count from the start all the same
-        opening.whenCompleteAsync((opened, error) -> {
-            try {
-                meters.register(registry.get(), this::connected);
-            } catch (RuntimeException e) {
-                LOG.warn("The RabbitMQ transport's meters could not be registered", e);
-            }
-        }, CompletableFuture.delayedExecutor(METERS_AFTER_MILLIS, TimeUnit.MILLISECONDS, executor));
         listenForRecovery(publishing, true);
         listenForRecovery(consuming, false);
         this.topology = new RabbitMqTopology(publishing, config, declarations);
@@ -124,8 +110,17 @@ final class RabbitMqTransport implements Transport {
     }
 
     @Override
-    public Publisher publisher(String destination) {
-        Objects.requireNonNull(destination, "destination");
+    public void onReady(MeterRegistry registry) {
+        try {
+            meters.register(registry, this::connected);
+        } catch (RuntimeException e) {
+            LOG.warn("The RabbitMQ transport's meters could not be registered", e);
+        }
+    }
+
+    @Override
+    public Publisher publisher(PublisherRequest request) {
+        String destination = Objects.requireNonNull(request, "request").destination();
         checkOpen();
         topology.exchange(destination);
         RabbitMqPublisher publisher = new RabbitMqPublisher(this, destination, config.publishTimeout());

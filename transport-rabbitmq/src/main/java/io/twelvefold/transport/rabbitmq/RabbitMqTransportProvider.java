@@ -231,7 +231,7 @@ public final class RabbitMqTransportProvider implements TransportProvider {
         try {
             publishing = factory.newConnection(config.connectionName() + "-publish");
             Connection consuming = await(consumingOpened);
-            return new RabbitMqTransport(config, publishing, consuming, executor, context::meterRegistry,
+            return new RabbitMqTransport(config, publishing, consuming, executor,
                     declarations);
         } catch (IOException | TimeoutException | RuntimeException e) {
             // neither connection outlives a failed create, not even one that opens later

@@ -8,6 +8,7 @@ import com.rabbitmq.client.Connection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.twelvefold.core.App;
 import io.twelvefold.core.Event;
+import io.twelvefold.core.spi.PublisherRequest;
 import io.twelvefold.core.spi.IncomingMessage;
 import io.twelvefold.core.spi.MessageHandler;
 import io.twelvefold.core.spi.OutgoingMessage;
@@ -148,6 +149,7 @@ class RabbitMqResilienceTest extends TransportConformanceKit {
                 "max-deliveries", "3");
         TestContext context = new TestContext(properties);
         try (Transport transport = RabbitMqBroker.provider().create(context)) {
+            transport.onReady(context.meterRegistry());
             String destination = uniqueName("poison");
             String group = uniqueName("group");
             MessageCollector deadLetters = MessageCollector.create();
@@ -159,7 +161,7 @@ class RabbitMqResilienceTest extends TransportConformanceKit {
                 SubscriptionRequest request = new SubscriptionRequest(destination, group, 10);
                 Subscription member = transport.subscribe(request, crashing);
                 String id = uniqueName("id");
-                try (Publisher publisher = transport.publisher(destination)) {
+                try (Publisher publisher = transport.publisher(PublisherRequest.of(destination))) {
                     publisher.send(new OutgoingMessage("k", attributes(id), Map.of(), json(new Order("k", 0, "poison"))))
                             .get(timeout().toMillis(), TimeUnit.MILLISECONDS);
                 }
@@ -199,7 +201,7 @@ class RabbitMqResilienceTest extends TransportConformanceKit {
 
     /** Publishes orders k0..k(n-1) to the destination, one at a time, each confirmed. */
     private void publishOrders(String destination, int n, String item) throws Exception {
-        try (Publisher publisher = rawTransport().publisher(destination)) {
+        try (Publisher publisher = rawTransport().publisher(PublisherRequest.of(destination))) {
             for (int i = 0; i < n; i++) {
                 publisher.send(new OutgoingMessage("k" + i, attributes(uniqueName("id")), Map.of(),
                         json(new Order("k" + i, i, item)))).get(timeout().toMillis(), TimeUnit.MILLISECONDS);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.twelvefold.core.TransportException;
+import io.twelvefold.core.spi.PublisherRequest;
 import io.twelvefold.core.spi.OutgoingMessage;
 import io.twelvefold.core.spi.Publisher;
 import io.twelvefold.core.spi.Subscription;
@@ -57,8 +58,9 @@ class RabbitMqStartUpTest {
         String destination = "start-up-" + UUID.randomUUID().toString().substring(0, 8);
         try (Transport transport = RabbitMqBroker.provider().create(context);
                 Subscription s = transport.subscribe(new SubscriptionRequest(destination, "g", 10), message -> { });
-                Publisher publisher = transport.publisher(destination)) {
-            await("the transport's meters, registered on another thread a second after its channels opened")
+                Publisher publisher = transport.publisher(PublisherRequest.of(destination))) {
+            transport.onReady(context.meterRegistry());
+            await("the transport's meters, registered when the app is ready")
                     .atMost(Duration.ofSeconds(10)).ignoreExceptions()
                     .untilAsserted(() -> assertThat(context.meterRegistry().get(RabbitMqMeters.CONNECTED).gauge().value())
                             .isEqualTo(1));

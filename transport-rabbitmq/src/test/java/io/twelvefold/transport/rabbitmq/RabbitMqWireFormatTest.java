@@ -9,6 +9,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
 import io.twelvefold.core.TransportException;
+import io.twelvefold.core.spi.PublisherRequest;
 import io.twelvefold.core.spi.IncomingMessage;
 import io.twelvefold.core.spi.OutgoingMessage;
 import io.twelvefold.core.spi.Publisher;
@@ -57,7 +58,7 @@ class RabbitMqWireFormatTest extends TransportConformanceKit {
         String destination = uniqueName("wire-out");
         String queue = uniqueName("probe");
         try (Connection connection = RabbitMqBroker.connect(); Channel channel = connection.createChannel()) {
-            rawTransport().publisher(destination).close(); // declares the exchange
+            rawTransport().publisher(PublisherRequest.of(destination)).close(); // declares the exchange
             channel.queueDeclare(queue, false, true, true, Map.of());
             channel.queueBind(queue, destination, "#");
             Map<String, String> attributes = attributes("id-1");
@@ -118,7 +119,7 @@ class RabbitMqWireFormatTest extends TransportConformanceKit {
     @DisplayName("A send to a destination no group is bound to fails: returned as unroutable (mandatory)")
     void unroutableSendFails() throws Exception {
         String destination = uniqueName("nobody");
-        try (Publisher publisher = rawTransport().publisher(destination)) {
+        try (Publisher publisher = rawTransport().publisher(PublisherRequest.of(destination))) {
             assertThatThrownBy(() -> publisher.send(new OutgoingMessage(null, attributes("id-2"), Map.of(),
                     "{}".getBytes(UTF_8))).get(timeout().toMillis(), TimeUnit.MILLISECONDS))
                     .isInstanceOf(ExecutionException.class)
@@ -136,8 +137,8 @@ class RabbitMqWireFormatTest extends TransportConformanceKit {
         String nobody = uniqueName("nobody");
         MessageCollector collector = MessageCollector.create();
         try (var subscription = rawTransport().subscribe(new SubscriptionRequest(bound, uniqueName("group"), 10), collector);
-                Publisher toBound = rawTransport().publisher(bound);
-                Publisher toNobody = rawTransport().publisher(nobody)) {
+                Publisher toBound = rawTransport().publisher(PublisherRequest.of(bound));
+                Publisher toNobody = rawTransport().publisher(PublisherRequest.of(nobody))) {
             List<CompletableFuture<Void>> routed = new ArrayList<>();
             List<CompletableFuture<Void>> unroutable = new ArrayList<>();
             for (int i = 0; i < 20; i++) {

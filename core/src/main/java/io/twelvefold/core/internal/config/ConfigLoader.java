@@ -5,6 +5,7 @@ import io.twelvefold.core.ConfigurationException;
 import io.twelvefold.core.config.ChannelConfig;
 import io.twelvefold.core.config.TwelvefoldConfig;
 import io.twelvefold.core.spi.ConfigKey;
+import io.twelvefold.core.spi.TransportContext;
 import io.twelvefold.core.spi.TransportProvider;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -96,18 +97,72 @@ public final class ConfigLoader {
 
         List<String> keyProblems = new ArrayList<>();
         KnownSettings known = new KnownSettings(settings(declared, providers), keyProblems);
-        UnknownKeys unknown = new UnknownKeys(known, declared, keyProblems);
+        UnknownKeys unknown = new UnknownKeys(known, declared, channelKeys(providers), absentTransports(providers),
+                keyProblems);
         unknown.checkEnvironment(env);
         unknown.checkProperties(sys, "System property", "", false);
         unknown.checkProperties(code, "Property", " set in code", true);
 
         problems.addAll(keyProblems);
 
+        Map<String, String> transportProperties = Map.of();
+        Map<String, Map<String, String>> channelOptions = Map.of();
+        if (provider != null) {
+            transportProperties = transportProperties(transportPrefix(provider.name()), provider.configKeys(), env, sys,
+                    code);
+            Map<String, Map<String, String>> options = new LinkedHashMap<>();
+            for (String channel : declared) {
+                options.put(channel, transportProperties(channelTransportPrefix(channel, provider.name()),
+                        provider.channelConfigKeys(), env, sys, code));
+            }
+            channelOptions = Collections.unmodifiableMap(options);
+            try {
+                provider.validate(new Settings(transportProperties, channelOptions));
+            } catch (ConfigurationException e) {
+                problems.addAll(e.problems());
+            }
+        }
+
         if (!problems.isEmpty()) {
             throw new ConfigurationException(scrub(problems, secretValues(env, sys, code, known)));
         }
-        return new LoadedConfig(resolve(raw, declared), provider, transportProperties(provider, env, sys, code));
+        return new LoadedConfig(resolve(raw, declared), provider, transportProperties, channelOptions);
     }
+
+    /** A transport's settings, for {@link TransportProvider#validate} and {@link TransportProvider#create}. */
+    public record Settings(Map<String, String> properties, Map<String, Map<String, String>> channelOptions)
+            implements TransportContext {
+    }
+
+    /** The keys relative to {@code twelvefold.channels.<channel>.}: the core's, then each provider's. */
+    private static List<String> channelKeys(List<TransportProvider> providers) {
+        List<String> keys = new ArrayList<>();
+        for (ConfigKey key : CoreKeys.CHANNEL) {
+            keys.add(key.name());
+        }
+        for (TransportProvider p : providers) {
+            for (ConfigKey key : p.channelConfigKeys()) {
+                keys.add(p.name() + "." + key.name());
+            }
+        }
+        return keys;
+    }
+
+    /**
+     * The first-party transports whose module is not on the classpath: their settings in the
+     * environment are ignored (the same environment often serves several deployments), not reported
+     * as unknown.
+     */
+    private static Set<String> absentTransports(List<TransportProvider> providers) {
+        Set<String> absent = new TreeSet<>(FIRST_PARTY_TRANSPORTS);
+        for (TransportProvider p : providers) {
+            absent.remove(p.name());
+        }
+        return absent;
+    }
+
+    /** The transports this project ships, whose settings the loader recognises even when their module is absent. */
+    static final List<String> FIRST_PARTY_TRANSPORTS = List.of("inmemory", "kafka", "rabbitmq");
 
     /**
      * Reads every core key with its type, once the values are known to be valid. Like a MicroProfile
@@ -120,6 +175,9 @@ public final class ConfigLoader {
             byName.put(channel, new ResolvedConfig.Channel(
                     optional(raw.get(p + "destination")),
                     optional(raw.get(p + "group")),
+                    raw.get(p + "format").strip().toLowerCase(Locale.ROOT),
+                    optional(raw.get(p + "type")),
+                    optional(raw.get(p + "source")),
                     integer(raw.get(p + "concurrency")),
                     integer(raw.get(p + "max-in-flight")),
                     integer(raw.get(p + "max-attempts")),
@@ -134,8 +192,10 @@ public final class ConfigLoader {
                     DurationConverter.parse(raw.get(p + "processing-timeout")),
                     DurationConverter.parse(raw.get(p + "inline-below"))));
         }
-        return new ResolvedConfig(raw.get("twelvefold.transport"), raw.get("twelvefold.name"),
-                DurationConverter.parse(raw.get("twelvefold.shutdown-timeout")), Collections.unmodifiableMap(byName));
+        return new ResolvedConfig(raw.get("twelvefold.transport").strip(), raw.get("twelvefold.name").strip(),
+                DurationConverter.parse(raw.get("twelvefold.shutdown-timeout")),
+                DurationConverter.parse(raw.get("twelvefold.start-timeout")), Collections.unmodifiableMap(byName),
+                new ResolvedConfig.Metrics(Boolean.parseBoolean(raw.get("twelvefold.metrics.jvm").strip())));
     }
 
     private static Optional<String> optional(String value) {
@@ -201,6 +261,11 @@ public final class ConfigLoader {
                 for (ConfigKey key : p.configKeys()) {
                     settings.add(Setting.of(transportPrefix(p.name()), key));
                 }
+                for (String channel : new TreeSet<>(channels)) {
+                    for (ConfigKey key : p.channelConfigKeys()) {
+                        settings.add(Setting.of(channelTransportPrefix(channel, p.name()), key));
+                    }
+                }
             }
         }
         return List.copyOf(settings);
@@ -238,12 +303,14 @@ public final class ConfigLoader {
         return null;
     }
 
-    private static Map<String, String> transportProperties(TransportProvider provider, Map<String, String> env,
-            Map<String, String> sys, Map<String, String> code) {
-        String prefix = transportPrefix(provider.name());
+    /**
+     * The values of a transport's keys under a prefix, with the prefix removed and defaults filled in.
+     */
+    private static Map<String, String> transportProperties(String prefix, List<ConfigKey> keys,
+            Map<String, String> env, Map<String, String> sys, Map<String, String> code) {
         List<Setting> settings = new ArrayList<>();
         Map<String, String> result = new TreeMap<>();
-        for (ConfigKey key : provider.configKeys()) {
+        for (ConfigKey key : keys) {
             Setting setting = Setting.of(prefix, key);
             settings.add(setting);
             if (!setting.wildcard() && key.defaultValue() != null) {
@@ -301,6 +368,10 @@ public final class ConfigLoader {
 
     private static String transportPrefix(String transport) {
         return "twelvefold." + transport + ".";
+    }
+
+    private static String channelTransportPrefix(String channel, String transport) {
+        return CoreKeys.channelPrefix(channel) + transport + ".";
     }
 
     /** The values of secret variables and properties, which no message may contain. */

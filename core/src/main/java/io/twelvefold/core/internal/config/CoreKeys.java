@@ -23,7 +23,11 @@ public final class CoreKeys {
             key("name", "string", "twelvefold",
                     "The application's name: the default consumer group and CloudEvents source."),
             key("shutdown-timeout", "duration", "30s",
-                    "How long a graceful stop waits for in-flight events."));
+                    "How long a graceful stop waits for in-flight events."),
+            key("start-timeout", "duration", "60s",
+                    "How long a start keeps trying to reach the broker (readiness DOWN meanwhile); 0 fails at once."),
+            key("metrics.jvm", "boolean", "true",
+                    "Whether the JVM and process meters (jvm_*, process_*, system_*) are registered."));
 
     /** Keys relative to {@code twelvefold.channels.<channel>.}, in manifest order. */
     public static final List<ConfigKey> CHANNEL = List.of(
@@ -31,6 +35,14 @@ public final class CoreKeys {
                     "The broker destination (topic, exchange); defaults to the channel name."),
             key("group", "string", null,
                     "The consumer group of a subscribed channel; defaults to twelvefold.name."),
+            key("format", "string", "cloudevents",
+                    "cloudevents (CloudEvents binary mode out; binary or structured in) or plain (the payload alone)."),
+            key("type", "string", null,
+                    "The CloudEvents type of emitted events and of plain input; defaults to the payload class "
+                            + "as a reverse-DNS name."),
+            key("source", "string", null,
+                    "The CloudEvents source of emitted events (default /<name>) and of plain input "
+                            + "(default: the destination)."),
             key("concurrency", "int", "8",
                     "How many different keys are processed at the same time."),
             key("max-in-flight", "int", "256",

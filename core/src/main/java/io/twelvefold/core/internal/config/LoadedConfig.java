@@ -13,13 +13,17 @@ import java.util.Objects;
  * @param provider the provider named by {@code twelvefold.transport}
  * @param transportProperties every key under {@code twelvefold.<transport>.} with the prefix
  *     removed, from all sources, with the provider's defaults filled in; sorted by key
+ * @param channelOptions by declared channel, its keys under {@code twelvefold.channels.<channel>.<transport>.}
+ *     with the prefix removed and the provider's defaults filled in
  */
-public record LoadedConfig(TwelvefoldConfig config, TransportProvider provider, Map<String, String> transportProperties) {
+public record LoadedConfig(TwelvefoldConfig config, TransportProvider provider, Map<String, String> transportProperties,
+        Map<String, Map<String, String>> channelOptions) {
 
     /** Validates the components. */
     public LoadedConfig {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(provider, "provider");
         Objects.requireNonNull(transportProperties, "transportProperties");
+        Objects.requireNonNull(channelOptions, "channelOptions");
     }
 }

@@ -14,13 +14,20 @@ import java.util.Optional;
  * @param transport the transport's name
  * @param name the application's name
  * @param shutdownTimeout how long a graceful stop waits
+ * @param startTimeout how long a start keeps trying to reach the broker
  * @param channels an unmodifiable map with an entry per declared channel
+ * @param metrics the meters besides Twelvefold's own
  */
-record ResolvedConfig(String transport, String name, Duration shutdownTimeout, Map<String, ChannelConfig> channels)
-        implements TwelvefoldConfig {
+record ResolvedConfig(String transport, String name, Duration shutdownTimeout, Duration startTimeout,
+        Map<String, ChannelConfig> channels, MetricsConfig metrics) implements TwelvefoldConfig {
+
+    /** {@link TwelvefoldConfig.MetricsConfig} with its values. */
+    record Metrics(boolean jvm) implements TwelvefoldConfig.MetricsConfig {
+    }
 
     /** {@link ChannelConfig} with its values. */
-    record Channel(Optional<String> destination, Optional<String> group, int concurrency, int maxInFlight,
+    record Channel(Optional<String> destination, Optional<String> group, String format, Optional<String> type,
+            Optional<String> source, int concurrency, int maxInFlight,
             int maxAttempts, BackoffConfig backoff, RetryConfig retry, Optional<String> deadLetterDestination,
             int maxPayloadSize,
             Duration processingTimeout, Duration inlineBelow) implements ChannelConfig {

@@ -1,11 +1,11 @@
 package io.twelvefold.core.internal.config;
 
-import io.twelvefold.core.spi.ConfigKey;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
@@ -21,19 +21,52 @@ final class UnknownKeys {
 
     private final KnownSettings known;
     private final SortedSet<String> channels;
+    private final List<String> channelKeys;
+    private final Set<String> absentTransports;
     private final List<String> problems;
 
-    UnknownKeys(KnownSettings known, SortedSet<String> channels, List<String> problems) {
+    /**
+     * @param channelKeys every key relative to {@code twelvefold.channels.<channel>.}, the core's and
+     *     the transports' ({@code max-attempts}, {@code rabbitmq.queue})
+     * @param absentTransports transports this project ships whose module is not on the classpath:
+     *     their settings are ignored, not reported
+     */
+    UnknownKeys(KnownSettings known, SortedSet<String> channels, List<String> channelKeys,
+            Set<String> absentTransports, List<String> problems) {
         this.known = known;
         this.channels = channels;
+        this.channelKeys = channelKeys;
+        this.absentTransports = absentTransports;
         this.problems = problems;
+    }
+
+    /**
+     * Whether a normalised variable or a key belongs to a transport whose module is absent:
+     * {@code TWELVEFOLD_RABBITMQ_URI}, {@code TWELVEFOLD_CHANNELS_ORDERS_RABBITMQ_QUEUE},
+     * {@code twelvefold.rabbitmq.uri}, {@code twelvefold.channels.orders.rabbitmq.queue}.
+     */
+    private boolean ofAbsentTransport(String name, boolean env) {
+        for (String t : absentTransports) {
+            if (env) {
+                String upper = t.toUpperCase(Locale.ROOT);
+                if (name.startsWith("TWELVEFOLD_" + upper + "_")
+                        || (name.startsWith(CHANNELS_ENV) && name.contains("_" + upper + "_"))) {
+                    return true;
+                }
+            } else if (name.startsWith("twelvefold." + t + ".")
+                    || (name.startsWith(CHANNELS_KEY) && name.contains("." + t + "."))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Checks environment variable names (not values: those may be secrets). */
     void checkEnvironment(Map<String, String> environment) {
         for (String name : new TreeSet<>(environment.keySet())) {
             String normalized = EnvNames.of(name);
-            if (!normalized.startsWith("TWELVEFOLD_") || known.forEnv(normalized) != null) {
+            if (!normalized.startsWith("TWELVEFOLD_") || known.forEnv(normalized) != null
+                    || ofAbsentTransport(normalized, true)) {
                 continue;
             }
             String subject = "Environment variable '" + name + "'";
@@ -54,7 +87,8 @@ final class UnknownKeys {
      */
     void checkProperties(Map<String, String> properties, String subjectPrefix, String subjectSuffix, boolean all) {
         for (String key : new TreeSet<>(properties.keySet())) {
-            if ((!all && !key.startsWith("twelvefold.")) || known.forKey(key) != null) {
+            if ((!all && !key.startsWith("twelvefold.")) || known.forKey(key) != null
+                    || ofAbsentTransport(key, false)) {
                 continue;
             }
             String subject = subjectPrefix + " '" + key + "'" + subjectSuffix;
@@ -77,7 +111,7 @@ final class UnknownKeys {
     }
 
     /** The channel a variable like TWELVEFOLD_CHANNELS_FOO_BAR_MAX_ATTEMPTS names (foo-bar), or null. */
-    private static String channelOfEnv(String normalized) {
+    private String channelOfEnv(String normalized) {
         if (!normalized.startsWith(CHANNELS_ENV)) {
             return null;
         }
@@ -91,7 +125,7 @@ final class UnknownKeys {
     }
 
     /** The channel a key like twelvefold.channels.foo.max-attempts names (foo), or null. */
-    private static String channelOfKey(String key) {
+    private String channelOfKey(String key) {
         if (!key.startsWith(CHANNELS_KEY)) {
             return null;
         }
@@ -105,10 +139,10 @@ final class UnknownKeys {
     }
 
     /** The channel key suffixes ({@code _MAX_ATTEMPTS} or {@code .max-attempts}), longest first. */
-    private static List<String> longestFirst(boolean env) {
+    private List<String> longestFirst(boolean env) {
         List<String> suffixes = new ArrayList<>();
-        for (ConfigKey key : CoreKeys.CHANNEL) {
-            suffixes.add(env ? "_" + EnvNames.of(key.name()) : "." + key.name());
+        for (String key : channelKeys) {
+            suffixes.add(env ? "_" + EnvNames.of(key) : "." + key);
         }
         suffixes.sort(Comparator.comparingInt(String::length).reversed());
         return suffixes;

@@ -35,8 +35,11 @@ final class ValueValidator {
             report("twelvefold.name", "must not be blank", name == null ? "" : name);
         }
         positiveDuration("twelvefold.shutdown-timeout");
+        nonNegativeDuration("twelvefold.start-timeout", "60s");
+        bool("twelvefold.metrics.jvm");
         for (String channel : channels) {
             String p = CoreKeys.channelPrefix(channel);
+            oneOf(p + "format", "cloudevents", "plain");
             Integer concurrency = positiveInt(p + "concurrency");
             Integer maxInFlight = positiveInt(p + "max-in-flight");
             if (concurrency != null && maxInFlight != null && maxInFlight < concurrency) {
@@ -101,6 +104,37 @@ final class ValueValidator {
         }
         report(key, "must be a positive duration like '" + exampleDuration(key) + "'", raw);
         return null;
+    }
+
+    private void nonNegativeDuration(String key, String example) {
+        String raw = values.apply(key);
+        try {
+            if (!DurationConverter.parse(raw).isNegative()) {
+                return;
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below, like a negative value
+        }
+        report(key, "must be a duration like '" + example + "' (0 for none)", raw);
+    }
+
+    private void bool(String key) {
+        String raw = values.apply(key);
+        String v = raw.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!v.equals("true") && !v.equals("false")) {
+            report(key, "must be 'true' or 'false'", raw);
+        }
+    }
+
+    private void oneOf(String key, String... allowed) {
+        String raw = values.apply(key);
+        String v = raw.strip().toLowerCase(java.util.Locale.ROOT);
+        for (String a : allowed) {
+            if (a.equals(v)) {
+                return;
+            }
+        }
+        report(key, "must be one of " + String.join(", ", allowed), raw);
     }
 
     /** From 0 (never) to a minute: beyond that no attempt belongs on a transport's thread anyway. */

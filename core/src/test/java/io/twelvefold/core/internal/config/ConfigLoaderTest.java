@@ -328,7 +328,7 @@ class ConfigLoaderTest {
                         "TWELVEFOLD_FAKE_CREDENTIALS", "declared-secret-1",
                         "TWELVEFOLD_FAKE_SASL_PASSWORD", "named-secret-2",
                         "TWELVEFOLD_FAKE_SASL_PASWORD", "typo-secret-3",
-                        "TWELVEFOLD_KAFKA_SASL_JAAS_CONFIG", "jaas-secret-4",
+                        "TWELVEFOLD_OTHER_SASL_JAAS_CONFIG", "jaas-secret-4",
                         "TWELVEFOLD_NAME", "named-secret-2",
                         "TWELVEFOLD_CHANNELS_TOKEN_EVENTS_CONCURRENCY", "token-secret-5"),
                 Map.of("twelvefold.fake.client.secret", "client-secret-6"),
@@ -344,7 +344,7 @@ class ConfigLoaderTest {
                         + " must be an integer of at least 1, was '<redacted>'",
                 "Environment variable 'TWELVEFOLD_FAKE_SASL_PASWORD' is not a Twelvefold setting;"
                         + " did you mean 'TWELVEFOLD_FAKE_SASL_PASSWORD'?",
-                "Environment variable 'TWELVEFOLD_KAFKA_SASL_JAAS_CONFIG' is not a Twelvefold setting",
+                "Environment variable 'TWELVEFOLD_OTHER_SASL_JAAS_CONFIG' is not a Twelvefold setting",
                 "Property 'twelvefold.fake.api-token' set in code is not a Twelvefold setting");
         assertThat(e.getMessage()).doesNotContain("secret-");
     }
@@ -378,4 +378,82 @@ class ConfigLoaderTest {
         assertThat(e).as("a ConfigurationException").isNotNull();
         return e;
     }
+
+    @Test
+    void readsTheNewChannelAndProcessKeys() {
+        LoadedConfig loaded = load(Map.of("TWELVEFOLD_CHANNELS_ORDERS_FORMAT", "PLAIN",
+                "TWELVEFOLD_CHANNELS_ORDERS_TYPE", "com.example.order", "TWELVEFOLD_CHANNELS_ORDERS_SOURCE", "/shop",
+                "TWELVEFOLD_START_TIMEOUT", "0", "TWELVEFOLD_METRICS_JVM", "false"));
+
+        ChannelConfig orders = loaded.config().channels().get("orders");
+        assertThat(orders.format()).isEqualTo("plain");
+        assertThat(orders.type()).contains("com.example.order");
+        assertThat(orders.source()).contains("/shop");
+        assertThat(loaded.config().channels().get("jedi-commands").format()).isEqualTo("cloudevents");
+        assertThat(loaded.config().startTimeout()).isZero();
+        assertThat(loaded.config().metrics().jvm()).isFalse();
+    }
+
+    @Test
+    void reportsBadValuesOfTheNewKeys() {
+        ConfigurationException e = catchThrowableOfType(ConfigurationException.class,
+                () -> load(Map.of("TWELVEFOLD_CHANNELS_ORDERS_FORMAT", "json", "TWELVEFOLD_START_TIMEOUT", "-1s",
+                        "TWELVEFOLD_METRICS_JVM", "yes")));
+
+        assertThat(e.problems()).containsExactly(
+                "twelvefold.start-timeout (TWELVEFOLD_START_TIMEOUT) must be a duration like '60s' (0 for none), was '-1s'",
+                "twelvefold.metrics.jvm (TWELVEFOLD_METRICS_JVM) must be 'true' or 'false', was 'yes'",
+                "twelvefold.channels.orders.format (TWELVEFOLD_CHANNELS_ORDERS_FORMAT) must be one of cloudevents, plain,"
+                        + " was 'json'");
+    }
+
+    @Test
+    void handsEachChannelItsTransportOptionsWithDefaults() {
+        TransportProvider rabbit = new FakeProvider("rabbit", List.of(), List.of(
+                new ConfigKey("queue", "string", null, false, "An existing queue."),
+                new ConfigKey("declare", "boolean", "true", false, "Whether to declare.")), context -> { });
+        LoadedConfig loaded = ConfigLoader.load(Map.of("TWELVEFOLD_TRANSPORT", "rabbit",
+                "TWELVEFOLD_CHANNELS_JEDI_COMMANDS_RABBIT_QUEUE", "legacy-jedi"), Map.of(),
+                Map.of("twelvefold.channels.orders.rabbit.declare", "false"), CHANNELS, List.of(rabbit));
+
+        assertThat(loaded.channelOptions()).containsOnlyKeys("jedi-commands", "orders");
+        assertThat(loaded.channelOptions().get("jedi-commands")).containsOnly(Map.entry("queue", "legacy-jedi"),
+                Map.entry("declare", "true"));
+        assertThat(loaded.channelOptions().get("orders")).containsOnly(Map.entry("declare", "false"));
+    }
+
+    @Test
+    void reportsTheTransportsOwnProblemsWithTheOthersInOneMessage() {
+        TransportProvider strict = new FakeProvider("strict", List.of(
+                new ConfigKey("prefetch", "int", "10", false, "How many.")), List.of(), context -> {
+                    throw new ConfigurationException(List.of("twelvefold.strict.prefetch (TWELVEFOLD_STRICT_PREFETCH) "
+                            + "must be at most 65535, was '" + context.properties().get("prefetch") + "'"));
+                });
+        ConfigurationException e = catchThrowableOfType(ConfigurationException.class, () -> ConfigLoader.load(
+                Map.of("TWELVEFOLD_TRANSPORT", "strict", "TWELVEFOLD_STRICT_PREFETCH", "70000",
+                        "TWELVEFOLD_SHUTDOWN_TIMEOUT", "soon"), Map.of(), Map.of(), CHANNELS, List.of(strict)));
+
+        assertThat(e.problems()).containsExactly(
+                "twelvefold.shutdown-timeout (TWELVEFOLD_SHUTDOWN_TIMEOUT) must be a positive duration like '30s', was 'soon'",
+                "twelvefold.strict.prefetch (TWELVEFOLD_STRICT_PREFETCH) must be at most 65535, was '70000'");
+    }
+
+    @Test
+    void ignoresTheSettingsOfAShippedTransportThatIsNotOnTheClasspath() {
+        LoadedConfig loaded = ConfigLoader.load(Map.of("TWELVEFOLD_RABBITMQ_URI", "amqp://guest:guest@broker",
+                "TWELVEFOLD_CHANNELS_ORDERS_KAFKA_TOPIC", "x"), Map.of(), Map.of("twelvefold.kafka.acks", "all"),
+                CHANNELS, List.of(INMEMORY));
+
+        assertThat(loaded.provider()).isSameAs(INMEMORY);
+    }
+
+    @Test
+    void stillReportsAnUnknownSettingOfATransportThatIsThere() {
+        ConfigurationException e = catchThrowableOfType(ConfigurationException.class, () -> ConfigLoader.load(
+                Map.of("TWELVEFOLD_INMEMORY_PARTITIONZ", "3"), Map.of(), Map.of(), CHANNELS, List.of(INMEMORY)));
+
+        assertThat(e.problems()).containsExactly(
+                "Environment variable 'TWELVEFOLD_INMEMORY_PARTITIONZ' is not a Twelvefold setting");
+    }
+
 }

@@ -82,6 +82,9 @@ class CoreKeysTest {
         if (type == String.class) {
             return "string";
         }
+        if (type == boolean.class) {
+            return "boolean";
+        }
         throw new AssertionError("no manifest type for " + type + "; extend CoreKeys and this test");
     }
 
