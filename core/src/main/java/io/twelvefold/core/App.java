@@ -139,6 +139,8 @@ public final class App implements AutoCloseable {
         private final Map<String, String> config = new LinkedHashMap<>();
         private final List<Consumer<App>> startHooks = new ArrayList<>();
         private final List<Runnable> stopHooks = new ArrayList<>();
+        private final List<ProcessorInterceptor> interceptors = new ArrayList<>();
+        private final Map<String, List<ProcessorInterceptor>> channelInterceptors = new LinkedHashMap<>();
         private Map<String, String> environment;
         private TransportProvider transportProvider;
         private MeterRegistry meterRegistry;
@@ -187,6 +189,33 @@ public final class App implements AutoCloseable {
          */
         public Builder codec(Codec codec) {
             this.codec = Objects.requireNonNull(codec, "codec");
+            return this;
+        }
+
+        /**
+         * Adds an interceptor around every attempt of every channel's processor; interceptors run in
+         * registration order, before the channel-wide ones.
+         *
+         * @param interceptor the interceptor, never null
+         * @return this builder
+         */
+        public Builder intercept(ProcessorInterceptor interceptor) {
+            interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+            return this;
+        }
+
+        /**
+         * Adds an interceptor around every attempt of one channel's processor, after the global ones.
+         *
+         * @param channel a channel declared with {@link #processor}, never null
+         * @param interceptor the interceptor, never null
+         * @return this builder
+         * @throws IllegalArgumentException for an invalid channel name
+         */
+        public Builder intercept(String channel, ProcessorInterceptor interceptor) {
+            checkChannel(channel);
+            channelInterceptors.computeIfAbsent(channel, c -> new ArrayList<>())
+                    .add(Objects.requireNonNull(interceptor, "interceptor"));
             return this;
         }
 
@@ -308,7 +337,14 @@ public final class App implements AutoCloseable {
             return new Engine.Declaration(
                     List.copyOf(processors.values()), Set.copyOf(outputs), List.copyOf(nonRetryable),
                     Map.copyOf(config), environment != null ? environment : System.getenv(),
-                    transportProvider, meterRegistry, codec, List.copyOf(startHooks), List.copyOf(stopHooks));
+                    transportProvider, meterRegistry, codec, List.copyOf(startHooks), List.copyOf(stopHooks),
+                    List.copyOf(interceptors), copyOf(channelInterceptors));
+        }
+
+        private static Map<String, List<ProcessorInterceptor>> copyOf(Map<String, List<ProcessorInterceptor>> byChannel) {
+            Map<String, List<ProcessorInterceptor>> copy = new LinkedHashMap<>();
+            byChannel.forEach((channel, list) -> copy.put(channel, List.copyOf(list)));
+            return Map.copyOf(copy);
         }
 
         /**

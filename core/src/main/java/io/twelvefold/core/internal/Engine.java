@@ -11,6 +11,7 @@ import io.twelvefold.core.ConfigurationException;
 import io.twelvefold.core.Event;
 import io.twelvefold.core.EventProcessor;
 import io.twelvefold.core.EventPublisher;
+import io.twelvefold.core.ProcessorInterceptor;
 import io.twelvefold.core.TransportException;
 import io.twelvefold.core.TwelvefoldException;
 import io.twelvefold.core.config.TwelvefoldConfig;
@@ -75,11 +76,14 @@ public final class Engine {
      * @param codec the codec, or null for {@link Codec#json()}
      * @param startHooks run after start, in order
      * @param stopHooks run at the end of a stop, in reverse order
+     * @param interceptors around every channel's attempts, in order
+     * @param channelInterceptors by channel, around its attempts after the global ones, in order
      */
     public record Declaration(List<ProcessorBinding<?>> processors, Set<String> outputs,
             List<Class<? extends Throwable>> nonRetryable, Map<String, String> config,
             Map<String, String> environment, TransportProvider transportProvider,
-            MeterRegistry meterRegistry, Codec codec, List<Consumer<App>> startHooks, List<Runnable> stopHooks) {
+            MeterRegistry meterRegistry, Codec codec, List<Consumer<App>> startHooks, List<Runnable> stopHooks,
+            List<ProcessorInterceptor> interceptors, Map<String, List<ProcessorInterceptor>> channelInterceptors) {
     }
 
     private final Declaration declaration;
