@@ -1,8 +1,11 @@
 package io.twelvefold.core;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.twelvefold.core.internal.Bootstrap;
+import io.twelvefold.core.internal.Declaration;
 import io.twelvefold.core.internal.Engine;
-import io.twelvefold.core.internal.WarmUp;
+import io.twelvefold.core.internal.Launcher;
+import io.twelvefold.core.internal.StartupTuning;
 import io.twelvefold.core.internal.config.ConfigLoader;
 import io.twelvefold.core.spi.TransportProvider;
 import java.util.ArrayList;
@@ -48,8 +51,10 @@ public final class App implements AutoCloseable {
         STOPPED
     }
 
-    private App(Engine runtime) {
-        this.runtime = runtime;
+    private App(Builder builder) {
+        Declaration d = builder.declaration(this);
+        StartupTuning.start(d); // before the runtime's classes bind SLF4J
+        this.runtime = Bootstrap.create(d);
     }
 
     /** @return a new builder, never null */
@@ -60,17 +65,31 @@ public final class App implements AutoCloseable {
     /**
      * Connects the transport and subscribes every processor. Idempotent.
      *
+     * <p>While the broker cannot be reached, the start tries again until
+     * {@code twelvefold.start-timeout} (readiness DOWN meanwhile); a {@link #close()} from another
+     * thread ends the wait, and the app is then stopped.
+     *
      * @return this app
-     * @throws TransportException when the broker cannot be reached
+     * @throws TransportException when the broker could not be reached in time
+     * @throws ConfigurationException when the broker refused the configuration (credentials, say)
      */
     public App start() {
-        runtime.start(this);
+        runtime.start();
         return this;
     }
 
     /** @return the current lifecycle state, never null */
     public State state() {
-        return runtime.state();
+        switch (runtime.phase()) {
+            case READY:
+                return State.READY;
+            case DRAINING:
+                return State.DRAINING;
+            case STOPPED:
+                return State.STOPPED;
+            default:
+                return State.STARTING;
+        }
     }
 
     /**
@@ -133,7 +152,7 @@ public final class App implements AutoCloseable {
      * Builds an {@link App}. Not thread-safe.
      */
     public static final class Builder {
-        private final Map<String, Engine.ProcessorBinding<?>> processors = new LinkedHashMap<>();
+        private final Map<String, Declaration.ProcessorBinding<?>> processors = new LinkedHashMap<>();
         private final Set<String> outputs = new LinkedHashSet<>();
         private final List<Class<? extends Throwable>> nonRetryable = new ArrayList<>();
         private final Map<String, String> config = new LinkedHashMap<>();
@@ -145,6 +164,7 @@ public final class App implements AutoCloseable {
         private TransportProvider transportProvider;
         private MeterRegistry meterRegistry;
         private Codec codec; // null: Codec.json(), resolved at start so Jackson loads off the main thread
+        private String name;
 
         private Builder() {
         }
@@ -164,8 +184,26 @@ public final class App implements AutoCloseable {
             if (processors.containsKey(channel)) {
                 throw new IllegalArgumentException("Channel '" + channel + "' already has a processor");
             }
-            processors.put(channel, new Engine.ProcessorBinding<>(channel, Objects.requireNonNull(type, "type"),
+            processors.put(channel, new Declaration.ProcessorBinding<>(channel, Objects.requireNonNull(type, "type"),
                     Objects.requireNonNull(processor, "processor")));
+            return this;
+        }
+
+        /**
+         * Names the app: the default of {@code twelvefold.name} ({@code TWELVEFOLD_NAME} and every other
+         * source override it), which is the default consumer group of its channels and the CloudEvents
+         * {@code source} ({@code /<name>}) of the events it emits. Without it the name is
+         * {@code twelvefold}, which every unnamed app shares: name each app.
+         *
+         * @param name the name, not blank, never null
+         * @return this builder
+         * @throws IllegalArgumentException for a blank name
+         */
+        public Builder name(String name) {
+            if (Objects.requireNonNull(name, "name").isBlank()) {
+                throw new IllegalArgumentException("The app name must not be blank");
+            }
+            this.name = name.strip();
             return this;
         }
 
@@ -328,16 +366,25 @@ public final class App implements AutoCloseable {
          * @throws ConfigurationException listing every configuration problem
          */
         public App build() {
-            Engine.Declaration d = declaration();
-            WarmUp.start(d); // before Engine's class initialisation binds SLF4J
-            return new App(Engine.create(d));
+            for (String channel : channelInterceptors.keySet()) {
+                if (!processors.containsKey(channel)) {
+                    throw new IllegalArgumentException("Interceptors are registered for channel '" + channel
+                            + "', which has no processor; declare it with processor(\"" + channel
+                            + "\", ...) or register them with intercept(interceptor) for every channel");
+                }
+            }
+            return new App(this);
         }
 
-        private Engine.Declaration declaration() {
-            return new Engine.Declaration(
-                    List.copyOf(processors.values()), Set.copyOf(outputs), List.copyOf(nonRetryable),
-                    Map.copyOf(config), environment != null ? environment : System.getenv(),
-                    transportProvider, meterRegistry, codec, List.copyOf(startHooks), List.copyOf(stopHooks),
+        /** What was declared; the start hooks get {@code app} (null: the hooks are not run). */
+        private Declaration declaration(App app) {
+            List<Runnable> hooks = new ArrayList<>();
+            for (Consumer<App> hook : startHooks) {
+                hooks.add(() -> hook.accept(app));
+            }
+            return new Declaration(name, List.copyOf(processors.values()), Set.copyOf(outputs),
+                    List.copyOf(nonRetryable), Map.copyOf(config), environment != null ? environment : System.getenv(),
+                    transportProvider, meterRegistry, codec, List.copyOf(hooks), List.copyOf(stopHooks),
                     List.copyOf(interceptors), copyOf(channelInterceptors));
         }
 
@@ -348,22 +395,51 @@ public final class App implements AutoCloseable {
         }
 
         /**
-         * For {@code main} methods: builds, starts and blocks until the process receives SIGTERM or
-         * SIGINT, then stops gracefully and exits 0. A configuration problem is printed to standard
-         * error (one message listing every variable to fix) and the process exits with status 2; a
-         * broker that cannot be reached exits with status 3.
+         * For {@code main} methods: runs the process's command line, then exits the JVM. Pass
+         * {@code main}'s arguments.
          *
-         * <p>With the argument {@code --print-config} it prints the configuration manifest instead
-         * (every key, its environment variable, type, default and current value, secrets redacted)
-         * and exits 0 without connecting to anything.
+         * <p>Without arguments it builds, starts and blocks until the process receives SIGTERM or
+         * SIGINT, then stops gracefully and exits 0. {@code --print-config} prints every setting (key,
+         * environment variable, type, default, the value the app would use and where it comes from;
+         * secrets and the credentials of URIs redacted), checks them like a start would and exits,
+         * connecting to nothing; {@code --help} prints the usage. Exit statuses: 0 stopped or done;
+         * 1 an unexpected failure; 2 a configuration or command-line problem, printed to standard
+         * error as one message listing everything to fix (nothing is started); 3 the broker could
+         * not be reached within {@code twelvefold.start-timeout}.
          *
          * @param args the {@code main} arguments, never null
          */
         public void run(String... args) {
-            if (!List.of(args).contains("--print-config")) {
-                WarmUp.start(declaration()); // before Engine's class initialisation binds SLF4J
+            Objects.requireNonNull(args, "args");
+            Declaration d = declaration(null);
+            if (args.length == 0) {
+                StartupTuning.start(d); // before the runtime's classes bind SLF4J
             }
-            Engine.runMain(this::build, this::declaration, args);
+            Launcher.run(args, d, () -> new Service(build()));
+        }
+
+        /** The app as the launcher drives it. */
+        private static final class Service implements Launcher.Service {
+            private final App app;
+
+            Service(App app) {
+                this.app = app;
+            }
+
+            @Override
+            public void start() {
+                app.start();
+            }
+
+            @Override
+            public void awaitTermination() throws InterruptedException {
+                app.awaitTermination();
+            }
+
+            @Override
+            public void close() {
+                app.close();
+            }
         }
 
         private static void checkChannel(String channel) {

@@ -44,6 +44,7 @@ public final class ConfigLoader {
     static final int OVERRIDES_ORDINAL = 500;
     static final int SYSTEM_PROPERTIES_ORDINAL = 400;
     static final int ENVIRONMENT_ORDINAL = 300;
+    static final int CODE_DEFAULTS_ORDINAL = 100;
 
     /** Secret values shorter than this are not scrubbed from messages (they would mangle them). */
     private static final int SCRUB_MIN_LENGTH = 4;
@@ -63,12 +64,35 @@ public final class ConfigLoader {
      */
     public static LoadedConfig load(Map<String, String> environment, Map<String, String> overrides,
             Set<String> channels, List<TransportProvider> providers) {
-        return load(environment, systemProperties(), overrides, channels, providers);
+        return loadFrom(environment, systemProperties(), overrides, Map.of(), channels, providers);
+    }
+
+    /**
+     * Loads the configuration with defaults declared in code, which every other source overrides
+     * (such as the app name given to the builder).
+     *
+     * @param environment the environment variables, in place of {@link System#getenv()}, never null
+     * @param overrides {@code twelvefold.*} properties set in code, the highest priority, never null
+     * @param defaults {@code twelvefold.*} defaults set in code, the lowest priority, never null
+     * @param channels the channel names declared in code, never null
+     * @param providers the transport providers found, never null
+     * @return the valid configuration and the chosen transport, never null
+     * @throws ConfigurationException listing every problem found
+     */
+    public static LoadedConfig loadWithDefaults(Map<String, String> environment, Map<String, String> overrides,
+            Map<String, String> defaults, Set<String> channels, List<TransportProvider> providers) {
+        return loadFrom(environment, systemProperties(), overrides, defaults, channels, providers);
     }
 
     /** Like {@link #load(Map, Map, Set, List)} with given system properties, for tests. */
     static LoadedConfig load(Map<String, String> environment, Map<String, String> systemProperties,
             Map<String, String> overrides, Set<String> channels, List<TransportProvider> providers) {
+        return loadFrom(environment, systemProperties, overrides, Map.of(), channels, providers);
+    }
+
+    private static LoadedConfig loadFrom(Map<String, String> environment, Map<String, String> systemProperties,
+            Map<String, String> overrides, Map<String, String> defaults, Set<String> channels,
+            List<TransportProvider> providers) {
         Objects.requireNonNull(environment, "environment");
         Objects.requireNonNull(systemProperties, "systemProperties");
         Objects.requireNonNull(overrides, "overrides");
@@ -89,7 +113,7 @@ public final class ConfigLoader {
             }
         }
 
-        RawValues raw = new RawValues(env, sys, code);
+        RawValues raw = new RawValues(env, sys, code, withoutNulls(defaults));
         TransportProvider provider = chooseProvider(raw.get("twelvefold.transport"), providers, problems);
 
         ValueValidator values = new ValueValidator(raw, problems);
@@ -163,6 +187,32 @@ public final class ConfigLoader {
 
     /** The transports this project ships, whose settings the loader recognises even when their module is absent. */
     static final List<String> FIRST_PARTY_TRANSPORTS = List.of("inmemory", "kafka", "rabbitmq");
+
+    /** The provider classes of the shipped transports, by name. */
+    private static final Map<String, String> FIRST_PARTY_PROVIDERS = Map.of(
+            "inmemory", "io.twelvefold.transport.inmemory.InMemoryTransportProvider",
+            "kafka", "io.twelvefold.transport.kafka.KafkaTransportProvider",
+            "rabbitmq", "io.twelvefold.transport.rabbitmq.RabbitMqTransportProvider");
+
+    /**
+     * When a shipped transport's classes are on the classpath but {@link java.util.ServiceLoader} did
+     * not find it, its {@code META-INF/services} entry is missing: a fat jar built without merging
+     * the service files. Says so, with the fix; empty otherwise.
+     */
+    private static String unregisteredHint(String name, boolean othersAvailable) {
+        String providerClass = name == null ? null : FIRST_PARTY_PROVIDERS.get(name.strip());
+        if (providerClass == null) {
+            return "";
+        }
+        try {
+            Class.forName(providerClass, false, ConfigLoader.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            return othersAvailable ? "; add the module twelvefold-transport-" + name.strip() + " to the classpath" : "";
+        }
+        return ". Its classes are on the classpath but its entry in META-INF/services/"
+                + "io.twelvefold.core.spi.TransportProvider is missing: when you build a fat jar, merge the "
+                + "service files (maven-shade-plugin's ServicesResourceTransformer)";
+    }
 
     /**
      * Reads every core key with its type, once the values are known to be valid. Like a MicroProfile
@@ -299,7 +349,8 @@ public final class ConfigLoader {
         problems.add("Transport '" + name + "' is not available (twelvefold.transport / TWELVEFOLD_TRANSPORT). Available: "
                 + (byName.isEmpty()
                         ? "none; add a transport module such as twelvefold-transport-inmemory to the classpath"
-                        : byName.keySet().toString()));
+                        : byName.keySet().toString())
+                + unregisteredHint(name, !byName.isEmpty()));
         return null;
     }
 
@@ -473,11 +524,13 @@ public final class ConfigLoader {
     private static final class RawValues implements java.util.function.Function<String, String> {
         private final List<ConfigSource> sources;
 
-        RawValues(Map<String, String> env, Map<String, String> sys, Map<String, String> code) {
+        RawValues(Map<String, String> env, Map<String, String> sys, Map<String, String> code,
+                Map<String, String> defaults) {
             this.sources = List.of(
                     new MapSource(code, "overrides", OVERRIDES_ORDINAL),
                     new MapSource(sys, "system properties", SYSTEM_PROPERTIES_ORDINAL),
-                    new EnvConfigSource(env, ENVIRONMENT_ORDINAL));
+                    new EnvConfigSource(env, ENVIRONMENT_ORDINAL),
+                    new MapSource(defaults, "defaults in code", CODE_DEFAULTS_ORDINAL));
         }
 
         @Override

@@ -5,13 +5,13 @@ import io.twelvefold.core.internal.codec.JsonCodec;
 
 /**
  * Starts the JSON warm-up of an app as early as possible: {@link io.twelvefold.core.App.Builder}
- * calls it before anything touches {@link Engine}, whose class initialisation binds SLF4J (tens of
- * ms on a cold JVM), and before {@link Engine#create}. Jackson's first mapper and the payload
+ * calls it before anything touches {@link Bootstrap}, whose class initialisation binds SLF4J (tens of
+ * ms on a cold JVM). Jackson's first mapper and the payload
  * types' readers cost a few hundred ms of CPU on a cold JVM, which the first event (not READY)
  * needs. Loads no logging class itself.
  */
-public final class WarmUp {
-    private WarmUp() {
+public final class StartupTuning {
+    private StartupTuning() {
     }
 
     /**
@@ -20,8 +20,8 @@ public final class WarmUp {
      *
      * @param d what the builder declared
      */
-    public static void start(Engine.Declaration d) {
-        if (codecOf(d) instanceof JsonCodec json) {
+    public static void start(Declaration d) {
+        if (codec(d) instanceof JsonCodec json) {
             Class<?>[] types = new Class<?>[d.processors().size()];
             for (int i = 0; i < types.length; i++) {
                 types[i] = d.processors().get(i).type();
@@ -30,7 +30,7 @@ public final class WarmUp {
         }
     }
 
-    static Codec codecOf(Engine.Declaration d) {
-        return d.codec() != null ? d.codec() : Codec.json();
+    static Codec codec(Declaration d) {
+        return d.codecOrDefault();
     }
 }

@@ -1,0 +1,32 @@
+package io.twelvefold.core.internal;
+
+/** What {@code --help} prints. */
+final class Usage {
+    private Usage() {
+    }
+
+    static String text() {
+        String nl = System.lineSeparator();
+        return String.join(nl,
+                "Usage: java -jar <app>.jar [command]",
+                "",
+                "A Twelvefold event processor. Without a command it runs as a service: it connects to the",
+                "broker, processes events until SIGTERM or SIGINT, then stops gracefully and exits 0.",
+                "",
+                "Commands:",
+                "  --print-config   print every setting (key, environment variable, type, default, value,",
+                "                   source; secrets redacted), check them like a start would, and exit",
+                "  --help           print this help and exit",
+                "",
+                "Settings come from the environment: TWELVEFOLD_TRANSPORT picks the transport (inmemory,",
+                "kafka, rabbitmq), TWELVEFOLD_* variables set the rest, PORT turns on the HTTP endpoint",
+                "(/health/live, /health/ready, /health/started, /metrics). --print-config lists them all.",
+                "",
+                "Exit status:",
+                "  " + Launcher.OK + "  stopped gracefully, or the command is done",
+                "  " + Launcher.FAILED + "  an unexpected failure",
+                "  " + Launcher.USAGE + "  a configuration or command-line problem; nothing was started",
+                "  " + Launcher.UNREACHABLE + "  the broker could not be reached within twelvefold.start-timeout",
+                "") + nl;
+    }
+}
