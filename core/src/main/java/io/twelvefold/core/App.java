@@ -382,7 +382,8 @@ public final class App implements AutoCloseable {
             for (Consumer<App> hook : startHooks) {
                 hooks.add(() -> hook.accept(app));
             }
-            return new Declaration(name, List.copyOf(processors.values()), Set.copyOf(outputs),
+            return new Declaration(name, List.copyOf(processors.values()),
+                    java.util.Collections.unmodifiableSet(new LinkedHashSet<>(outputs)),
                     List.copyOf(nonRetryable), Map.copyOf(config), environment != null ? environment : System.getenv(),
                     transportProvider, meterRegistry, codec, List.copyOf(hooks), List.copyOf(stopHooks),
                     List.copyOf(interceptors), copyOf(channelInterceptors));

@@ -65,10 +65,52 @@ class QuickstartIT {
                 .doesNotContain("\tat ");
     }
 
-    private List<String> start(Map<String, String> env) throws IOException {
+    @Test
+    @DisplayName("--help prints the usage and exits 0; an unknown argument exits 2 without starting anything")
+    void commandLine() throws Exception {
+        List<String> help = start(Map.of(), "--help");
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
+        assertThat(process.exitValue()).isZero();
+        await().atMost(Duration.ofSeconds(5)).until(() -> help.stream().anyMatch(l -> l.contains("Exit status:")));
+        assertThat(help.get(0)).isEqualTo("Usage: java -jar <app>.jar [command]");
+
+        List<String> unknown = start(Map.of(), "--verbose");
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
+        assertThat(process.exitValue()).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !unknown.isEmpty());
+        assertThat(unknown).containsExactly("Unknown argument '--verbose'; see --help for the commands");
+    }
+
+    @Test
+    @DisplayName("a broker that is down: one warning, then one error naming the variable after start-timeout, exit 3,"
+            + " no stack trace and no graceful stop of what never started")
+    void brokerDown() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        List<String> out = start(Map.of("TWELVEFOLD_TRANSPORT", "rabbitmq",
+                "TWELVEFOLD_RABBITMQ_URI", "amqp://guest:guest@127.0.0.1:" + closedPort, "TWELVEFOLD_START_TIMEOUT", "4s"));
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("exited").isTrue();
+        assertThat(process.exitValue()).isEqualTo(3);
+        await().atMost(Duration.ofSeconds(5)).until(() -> out.stream().anyMatch(l -> l.contains("Cannot start")));
+        assertThat(out).filteredOn(l -> l.contains(" WARN ")).hasSize(1);
+        assertThat(out).filteredOn(l -> l.contains(" ERROR ")).singleElement().asString()
+                .contains("TWELVEFOLD_RABBITMQ_URI", "gave up after 4s", "TWELVEFOLD_START_TIMEOUT")
+                .doesNotContain("guest:guest");
+        assertThat(out.size()).as("lines of output: %s", out).isLessThan(10);
+        assertThat(String.join("\n", out)).doesNotContain("\tat ", "draining", "stopping");
+    }
+
+    private List<String> start(Map<String, String> env, String... args) throws IOException {
         assertThat(Files.exists(JAR)).as("run after 'package': %s", JAR.toAbsolutePath()).isTrue();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx64m", "-jar", JAR.toString()).redirectErrorStream(true);
+        List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx64m", "-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+        }
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().keySet().removeIf(k -> k.startsWith("TWELVEFOLD_"));
         pb.environment().putAll(env);
         process = pb.start();
