@@ -175,4 +175,45 @@ class InMemoryAppTest {
             });
         }
     }
+
+    @Test
+    @DisplayName("the JVM and process meters are registered by default, and not with twelvefold.metrics.jvm=false")
+    void jvmMeters() {
+        try (App on = builder().output("out").build().start();
+                App off = builder().config("twelvefold.metrics.jvm", "false").output("out").build().start()) {
+            assertThat(on.meterRegistry().find("jvm.memory.used").gauges()).isNotEmpty();
+            assertThat(on.meterRegistry().find("jvm.threads.live").gauge()).isNotNull();
+            assertThat(on.meterRegistry().find("process.cpu.usage").gauge()).isNotNull();
+            assertThat(on.meterRegistry().find("process.uptime").gauge()).isNotNull();
+            assertThat(off.meterRegistry().find("jvm.memory.used").gauges()).isEmpty();
+            assertThat(off.meterRegistry().find("process.uptime").gauge()).isNull();
+        }
+    }
+
+    /** A toon of the original demo, as its front end publishes it. */
+    record Toon(String name, String order) {
+    }
+
+    @Test
+    @DisplayName("a plain channel: the payload alone travels; the consumer gets the id, source and type derived")
+    void plainChannels() {
+        List<Event<Toon>> received = new CopyOnWriteArrayList<>();
+        try (App consumer = builder().name("router").config("twelvefold.channels.toons.format", "plain")
+                .processor("toons", Toon.class, (e, ctx) -> received.add(e)).build().start();
+                App producer = builder().name("web").config("twelvefold.channels.toons.format", "plain")
+                        .output("toons").build().start()) {
+            Event<Toon> sent = Event.builder(new Toon("Leia", "Jedi")).source("/web").type("ignored.on.plain")
+                    .key("leia").build();
+            producer.publisher().publish("toons", sent).toCompletableFuture().join();
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
+            Event<Toon> got = received.get(0);
+            assertThat(got.data()).isEqualTo(new Toon("Leia", "Jedi"));
+            assertThat(got.id()).as("the id travels as the broker's message id").isEqualTo(sent.id());
+            assertThat(got.source()).isEqualTo("toons");
+            assertThat(got.type()).isEqualTo("io.twelvefold.transport.inmemory.toon");
+            assertThat(got.key()).contains("leia");
+        }
+    }
+
 }
