@@ -81,6 +81,20 @@ public final class InMemoryTransportProvider implements TransportProvider {
      */
     @Override
     public Transport create(TransportContext context) {
+        validate(context);
+        Map<String, String> properties = context.properties();
+        return new InMemoryTransport(InMemoryBroker.named(properties.getOrDefault(BROKER, DEFAULT_BROKER).strip()),
+                parsePartitions(properties.getOrDefault(PARTITIONS, DEFAULT_PARTITIONS)));
+    }
+
+    /**
+     * Checks {@code partitions} (an integer from 1 to 1024) and {@code broker} (not blank).
+     *
+     * @param context the configuration, never null
+     * @throws ConfigurationException listing every problem
+     */
+    @Override
+    public void validate(TransportContext context) {
         Map<String, String> properties = context.properties();
         List<String> problems = new ArrayList<>();
         String rawPartitions = properties.getOrDefault(PARTITIONS, DEFAULT_PARTITIONS);
@@ -96,7 +110,6 @@ public final class InMemoryTransportProvider implements TransportProvider {
         if (!problems.isEmpty()) {
             throw new ConfigurationException(problems);
         }
-        return new InMemoryTransport(InMemoryBroker.named(broker.strip()), partitions);
     }
 
     /** @return the partitions, or -1 when the value is not an integer from 1 to 1024 */

@@ -346,11 +346,12 @@ public final class ConfigLoader {
         if (named != null) {
             return named.get(0);
         }
+        String hint = unregisteredHint(name, !byName.isEmpty());
         problems.add("Transport '" + name + "' is not available (twelvefold.transport / TWELVEFOLD_TRANSPORT). Available: "
-                + (byName.isEmpty()
-                        ? "none; add a transport module such as twelvefold-transport-inmemory to the classpath"
-                        : byName.keySet().toString())
-                + unregisteredHint(name, !byName.isEmpty()));
+                + (!byName.isEmpty() ? byName.keySet().toString()
+                        : hint.isEmpty() ? "none; add a transport module such as twelvefold-transport-inmemory to the classpath"
+                        : "none")
+                + hint);
         return null;
     }
 
