@@ -55,19 +55,36 @@ public final class KafkaTransportProvider implements TransportProvider {
     }
 
     /**
-     * Validates the configuration and starts creating the producer, on a thread of its own (the
-     * consumers come with the subscriptions, the admin client a few seconds later or when topic
-     * provisioning first needs it). Kafka clients connect lazily and
-     * reconnect by themselves: an unreachable cluster does not fail here, it shows as
-     * {@link Transport#connected()} false, and subscribing fails after {@code subscribe-timeout}.
+     * Checks the settings under {@code twelvefold.kafka.} without connecting: every value, and each
+     * {@code client.*} native property against the definitions of kafka-clients (its name and its value).
      *
-     * @param context the configuration and meter registry, never null
+     * @param context the settings, never null
+     * @throws ConfigurationException listing every problem, each naming the key and its environment variable
+     */
+    @Override
+    public void validate(TransportContext context) {
+        KafkaTransportConfig.of(context.properties());
+    }
+
+    /**
+     * Validates the configuration, checks that a bootstrap server answers like a Kafka broker
+     * (over a plain socket, before any Kafka client exists, within {@code connect-timeout} per
+     * address), with SASL or TLS checks that the broker accepts the credentials, and then starts
+     * creating the producer and the admin client on a thread of its own (the consumers come with
+     * the subscriptions). Once created, the clients reconnect by themselves whenever the cluster
+     * goes away: {@link Transport#connected()} shows it.
+     *
+     * @param context the configuration, never null
      * @return a new transport, never null
-     * @throws ConfigurationException listing every invalid setting
+     * @throws ConfigurationException listing every invalid setting, or when the broker refused the
+     *     credentials or the TLS handshake (not worth retrying)
+     * @throws io.twelvefold.core.TransportException when no bootstrap server answers (refused, timed out,
+     *     unknown host, not a Kafka broker): one line naming {@code TWELVEFOLD_KAFKA_BOOTSTRAP_SERVERS} and the cause
      */
     @Override
     public Transport create(TransportContext context) {
-        // the registry is asked for off the start-up path: the runtime may still be building it
-        return new KafkaTransport(KafkaTransportConfig.of(context.properties()), null);
+        KafkaTransportConfig config = KafkaTransportConfig.of(context.properties());
+        BrokerProbe.check(config);
+        return new KafkaTransport(config, Credentials.check(config));
     }
 }

@@ -54,7 +54,6 @@ final class EmbeddedKafka {
     static Map<String, String> config() {
         return Map.of(
                 "twelvefold.kafka.bootstrap-servers", bootstrapServers(),
-                "twelvefold.kafka.provision-topics", "true",
                 "twelvefold.kafka.topic-partitions", "4",
                 "twelvefold.kafka.topic-replication-factor", "1",
                 "twelvefold.kafka.client.session.timeout.ms", "6000",
@@ -94,7 +93,7 @@ final class EmbeddedKafka {
             p.put("group.initial.rebalance.delay.ms", "0");
             p.put("group.consumer.heartbeat.interval.ms", "100");
             p.put("group.consumer.min.heartbeat.interval.ms", "100");
-            // topics come from the transport's provisioning, which the tests thereby check
+            // topics come from the transport (create-topics), which the tests thereby check
             p.put("auto.create.topics.enable", "false");
             p.put("num.partitions", "1");
             Path properties = dir.resolve("server.properties");
