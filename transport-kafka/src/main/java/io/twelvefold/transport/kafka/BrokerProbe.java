@@ -4,6 +4,7 @@ import static io.twelvefold.transport.kafka.KafkaTransportConfig.BOOTSTRAP_SERVE
 import static io.twelvefold.transport.kafka.KafkaTransportConfig.SECURITY_PROTOCOL;
 import static io.twelvefold.transport.kafka.KafkaTransportConfig.key;
 
+import io.twelvefold.core.ConfigurationException;
 import io.twelvefold.core.TransportException;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -47,8 +48,15 @@ final class BrokerProbe {
     private static final int MAX_RESPONSE = 1 << 20;
     private static final byte[] CLIENT_ID = "twelvefold-probe".getBytes(StandardCharsets.UTF_8);
 
-    /** Why an address did not do: a phrase that follows the address, and the fix to suggest. */
-    record Failure(String address, String cause, String fix, Throwable error) {
+    /**
+     * Why an address did not do: a phrase that follows the address, and the fix to suggest.
+     *
+     * @param wrongProtocol whether the address answered, but wants another security protocol (not worth retrying)
+     */
+    record Failure(String address, String cause, String fix, Throwable error, boolean wrongProtocol) {
+        Failure(String address, String cause, String fix, Throwable error) {
+            this(address, cause, fix, error, false);
+        }
     }
 
     private final Duration timeout;
@@ -66,6 +74,7 @@ final class BrokerProbe {
      *
      * @param config the transport's settings
      * @throws TransportException when none does, naming the setting and each address's cause
+     * @throws ConfigurationException when none does and one answered but wants authentication
      */
     static void check(KafkaTransportConfig config) {
         String protocol = config.securityProtocol;
@@ -78,6 +87,12 @@ final class BrokerProbe {
                 return;
             }
             failures.add(f);
+        }
+        for (Failure f : failures) {
+            if (f.wrongProtocol()) {
+                throw new ConfigurationException(key(SECURITY_PROTOCOL) + " does not match the Kafka listener at '"
+                        + f.address() + "', which " + f.cause() + ", was '" + protocol + "'; " + f.fix());
+            }
         }
         throw failure(config.bootstrapServers, failures);
     }
@@ -132,7 +147,8 @@ final class BrokerProbe {
             }
             if (!sasl && !answersMetadata(socket)) {
                 return new Failure(address, "closed the connection at a request without authentication",
-                        "it seems to want SASL: set " + key(SECURITY_PROTOCOL) + " and the SASL settings", null);
+                        "the listener seems to want SASL: set it to SASL_PLAINTEXT (or SASL_SSL) and set "
+                                + key(KafkaTransportConfig.SASL_JAAS_CONFIG), null, true);
             }
             return null;
         } catch (SocketTimeoutException e) {
@@ -145,7 +161,7 @@ final class BrokerProbe {
 
     private Failure notKafka(String address, Throwable error) {
         return new Failure(address, "answered, but not like a Kafka broker", "check that the port is a Kafka "
-                + (sasl ? "SASL_PLAINTEXT" : "PLAINTEXT") + " listener (" + key(SECURITY_PROTOCOL) + ")", error);
+                + (sasl ? "SASL_PLAINTEXT" : "PLAINTEXT") + " listener, as " + key(SECURITY_PROTOCOL) + " says", error);
     }
 
     /**

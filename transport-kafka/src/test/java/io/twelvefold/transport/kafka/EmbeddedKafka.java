@@ -18,12 +18,16 @@ import org.apache.kafka.common.utils.Time;
 /**
  * The Kafka cluster of the tests: {@code TWELVEFOLD_KAFKA_BOOTSTRAP_SERVERS} when it is set,
  * otherwise one single-node KRaft broker started in this JVM on the first call (from the
- * {@code kafka_2.13} artifact, test scope), listening on 127.0.0.1 only, stopped and deleted when
- * the JVM exits.
+ * {@code kafka_2.13} artifact, test scope), listening on 127.0.0.1 only (PLAINTEXT, and
+ * SASL_PLAINTEXT for the credential tests), stopped and deleted when the JVM exits.
  */
 final class EmbeddedKafka {
     private static final String ENV = "TWELVEFOLD_KAFKA_BOOTSTRAP_SERVERS";
+    /** The user and password the SASL listener of the embedded broker accepts (PLAIN). */
+    static final String SASL_USER = "app";
+    static final String SASL_PASSWORD = "app-secret";
     private static volatile String bootstrapServers;
+    private static volatile String saslBootstrapServers;
     private static long startMillis = -1;
 
     private EmbeddedKafka() {
@@ -43,6 +47,15 @@ final class EmbeddedKafka {
             }
         }
         return servers;
+    }
+
+    /**
+     * @return host:port of the embedded broker's SASL_PLAINTEXT listener (mechanism PLAIN, user
+     *     {@value #SASL_USER}), or null when the tests use an external cluster
+     */
+    static String saslBootstrapServers() {
+        bootstrapServers();
+        return saslBootstrapServers;
     }
 
     /** @return how long the embedded broker took to format and start, -1 when none was started */
@@ -73,14 +86,22 @@ final class EmbeddedKafka {
             Path dir = Files.createTempDirectory("twelvefold-kafka-");
             int brokerPort = freePort();
             int controllerPort = freePort();
+            int saslPort = freePort();
             Properties p = new Properties();
             p.put("process.roles", "broker,controller");
             p.put("node.id", "1");
             p.put("controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
-            p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-            p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+            p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort
+                    + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+            p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
             p.put("controller.listener.names", "CONTROLLER");
-            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT");
+            // a SASL listener for the tests of refused credentials
+            p.put("sasl.enabled.mechanisms", "PLAIN");
+            p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                    "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" "
+                            + "password=\"admin-secret\" user_admin=\"admin-secret\" user_" + SASL_USER + "=\""
+                            + SASL_PASSWORD + "\";");
             p.put("inter.broker.listener.name", "PLAINTEXT");
             p.put("log.dirs", dir.resolve("data").toString());
             p.put("offsets.topic.replication.factor", "1");
@@ -114,7 +135,9 @@ final class EmbeddedKafka {
                 delete(dir);
             }, "embedded-kafka-stop"));
             startMillis = (System.nanoTime() - t0) / 1_000_000;
-            System.out.println("Embedded Kafka broker on 127.0.0.1:" + brokerPort + " started in " + startMillis + " ms");
+            saslBootstrapServers = "127.0.0.1:" + saslPort;
+            System.out.println("Embedded Kafka broker on 127.0.0.1:" + brokerPort + " (SASL_PLAINTEXT on " + saslPort
+                    + ") started in " + startMillis + " ms");
             return "127.0.0.1:" + brokerPort;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
