@@ -82,11 +82,90 @@ final class EmbeddedKafka {
 
     private static String start() {
         long t0 = System.nanoTime();
-        try {
-            Path dir = Files.createTempDirectory("twelvefold-kafka-");
-            int brokerPort = freePort();
-            int controllerPort = freePort();
-            int saslPort = freePort();
+        Broker broker = Broker.create();
+        broker.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "embedded-kafka-stop"));
+        startMillis = (System.nanoTime() - t0) / 1_000_000;
+        saslBootstrapServers = broker.saslBootstrapServers();
+        System.out.println("Embedded Kafka broker on " + broker.bootstrapServers() + " (SASL_PLAINTEXT on "
+                + broker.saslBootstrapServers() + ") started in " + startMillis + " ms");
+        return broker.bootstrapServers();
+    }
+
+    /**
+     * A single-node KRaft broker in this JVM, on ports of its own, that a test can stop and start
+     * again (the same ports, the same data): for tests of a cluster that goes away.
+     */
+    static final class Broker implements AutoCloseable {
+        private final Path dir;
+        private final Properties properties;
+        private final int brokerPort;
+        private final int saslPort;
+        private KafkaRaftServer server;
+
+        private Broker(Path dir, Properties properties, int brokerPort, int saslPort) {
+            this.dir = dir;
+            this.properties = properties;
+            this.brokerPort = brokerPort;
+            this.saslPort = saslPort;
+        }
+
+        /** Formats the storage of a new broker, not started. */
+        static Broker create() {
+            try {
+                Path dir = Files.createTempDirectory("twelvefold-kafka-");
+                int brokerPort = freePort();
+                int controllerPort = freePort();
+                int saslPort = freePort();
+                Properties p = properties(dir, brokerPort, controllerPort, saslPort);
+                Path file = dir.resolve("server.properties");
+                try (var out = Files.newBufferedWriter(file)) {
+                    p.store(out, "twelvefold test broker");
+                }
+                int rc = kafka.tools.StorageTool$.MODULE$.execute(new String[] {"format", "-t",
+                        Uuid.randomUuid().toString(), "-c", file.toString(), "--standalone"},
+                        new PrintStream(PrintStream.nullOutputStream()));
+                if (rc != 0) {
+                    throw new IllegalStateException("Formatting the embedded Kafka storage failed with " + rc);
+                }
+                return new Broker(dir, p, brokerPort, saslPort);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        String bootstrapServers() {
+            return "127.0.0.1:" + brokerPort;
+        }
+
+        String saslBootstrapServers() {
+            return "127.0.0.1:" + saslPort;
+        }
+
+        /** Starts the broker (again); returns once it serves requests. */
+        synchronized void start() {
+            if (server == null) {
+                server = new KafkaRaftServer(KafkaConfig.fromProps(properties, false), Time.SYSTEM);
+                server.startup();
+            }
+        }
+
+        /** Stops the broker, keeping its data. */
+        synchronized void stop() {
+            if (server != null) {
+                server.shutdown();
+                server.awaitShutdown();
+                server = null;
+            }
+        }
+
+        @Override
+        public void close() {
+            stop();
+            delete(dir);
+        }
+
+        private static Properties properties(Path dir, int brokerPort, int controllerPort, int saslPort) {
             Properties p = new Properties();
             p.put("process.roles", "broker,controller");
             p.put("node.id", "1");
@@ -117,30 +196,7 @@ final class EmbeddedKafka {
             // topics come from the transport (create-topics), which the tests thereby check
             p.put("auto.create.topics.enable", "false");
             p.put("num.partitions", "1");
-            Path properties = dir.resolve("server.properties");
-            try (var out = Files.newBufferedWriter(properties)) {
-                p.store(out, "twelvefold test broker");
-            }
-            int rc = kafka.tools.StorageTool$.MODULE$.execute(new String[] {"format", "-t",
-                    Uuid.randomUuid().toString(), "-c", properties.toString(), "--standalone"},
-                    new PrintStream(PrintStream.nullOutputStream()));
-            if (rc != 0) {
-                throw new IllegalStateException("Formatting the embedded Kafka storage failed with " + rc);
-            }
-            KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
-            server.startup();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                server.shutdown();
-                server.awaitShutdown();
-                delete(dir);
-            }, "embedded-kafka-stop"));
-            startMillis = (System.nanoTime() - t0) / 1_000_000;
-            saslBootstrapServers = "127.0.0.1:" + saslPort;
-            System.out.println("Embedded Kafka broker on 127.0.0.1:" + brokerPort + " (SASL_PLAINTEXT on " + saslPort
-                    + ") started in " + startMillis + " ms");
-            return "127.0.0.1:" + brokerPort;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return p;
         }
     }
 
