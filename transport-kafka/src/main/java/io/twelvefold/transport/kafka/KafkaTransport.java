@@ -289,16 +289,16 @@ final class KafkaTransport implements Transport {
      * assignment, so that a member joining a busy group gets its partitions before the caller goes
      * on, rather than after the others drained the backlog. Returns as soon as {@code settled}
      * says so (the member owns every partition: nothing to wait for). A member alone in its group
-     * usually gets every partition with its first heartbeat: for up to {@value #SETTLE_GRACE_MS} ms
-     * only {@code settled} is watched, without asking the broker. Best effort: returns silently on
-     * timeout.
+     * usually gets every partition with its first heartbeat: while the admin client is still being
+     * created, for up to {@value #SETTLE_GRACE_MS} ms, only {@code settled} is watched. Best effort:
+     * returns silently on timeout.
      */
     void awaitGroupSettled(String group, Duration max, BooleanSupplier settled) {
         long start = System.nanoTime();
         long deadline = start + max.toNanos();
         long grace = start + Math.min(max.toNanos(), TimeUnit.MILLISECONDS.toNanos(SETTLE_GRACE_MS));
         try {
-            while (System.nanoTime() < grace && !settled.getAsBoolean()) {
+            while (System.nanoTime() < grace && !settled.getAsBoolean() && !admin.isDone()) {
                 Thread.sleep(5);
             }
         } catch (InterruptedException e) {

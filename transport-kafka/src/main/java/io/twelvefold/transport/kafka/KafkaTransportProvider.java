@@ -15,7 +15,10 @@ import java.util.List;
  *       confirmed when the in-sync replicas have the record. The event key is the record key.
  *       Events travel in CloudEvents 1.0 binary content mode of the Kafka protocol binding: each
  *       attribute in a {@code ce_<name>} header, {@code datacontenttype} as {@code content-type},
- *       other headers as plain record headers.</li>
+ *       {@code traceparent} and {@code tracestate} as the {@code ce_} tracing extension, other
+ *       headers as plain record headers; on a channel whose format is {@code plain}, as plain
+ *       records (value, key, {@code content-type} and the headers).</li>
+ *   <li>Topics: created when missing ({@code create-topics}, the default), or checked to exist.</li>
  *   <li>Consuming: one consumer per subscription, in the consumer group of the channel, with
  *       cooperative-sticky assignment (or the KIP-848 protocol), auto-commit off and
  *       {@code auto.offset.reset=earliest}. Each partition commits up to its highest contiguous
@@ -45,7 +48,7 @@ public final class KafkaTransportProvider implements TransportProvider {
 
     /**
      * The keys under {@code twelvefold.kafka.}: connection and security settings, the group
-     * protocol, topic provisioning, and {@code client.*} for any native client property.
+     * protocol, topic creation, timeouts, and {@code client.*} for any native client property.
      *
      * @return the keys, never null
      */
