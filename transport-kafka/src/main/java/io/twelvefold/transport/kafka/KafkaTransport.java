@@ -52,10 +52,11 @@ import org.slf4j.LoggerFactory;
  * <p>Creating a Kafka client takes 200-600 ms of class loading, configuration and metrics set-up
  * on a cold JVM, and the first request another 200-300 ms (the protocol's message, request and
  * error classes, about a thousand, initialised by one thread). So as soon as the transport exists a
- * thread of its own initialises the protocol classes, then creates the producer and the admin
- * client, while the caller goes on to create the consumer; publishers take the producer when they
- * first send, and subscribing waits for it only once the group is joined. That thread then probes
- * the cluster every {@value #PROBE_INTERVAL_MS} ms.
+ * thread of its own initialises the protocol classes, then creates the admin client (the first
+ * publisher or subscription waits for it, to create or check its topic) and the producer, while the
+ * caller goes on to create the consumer; publishers take the producer when they first send, and
+ * subscribing waits for it only once the group is joined. That thread then probes the cluster every
+ * {@value #PROBE_INTERVAL_MS} ms.
  */
 final class KafkaTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTransport.class);
@@ -101,12 +102,14 @@ final class KafkaTransport implements Transport {
         // the protocol classes first: the consumer's first request needs them, and the main thread
         // is meanwhile creating the consumer, which needs other classes
         background.execute(KafkaTransport::initialiseProtocol);
-        background.execute(() -> create(producer, this::newProducer));
+        // the admin client before the producer: the first publisher or subscription waits for it (to
+        // create or check its topic), and the producer is needed only by the first send
         if (checkedAdmin != null) {
             admin.complete(checkedAdmin);
         } else {
             background.execute(() -> create(admin, this::newAdmin));
         }
+        background.execute(() -> create(producer, this::newProducer));
         // bound when the app is ready, by then the producer exists (creating it does not wait for the broker)
         this.producerMetrics = meters.client(() -> new KafkaClientMetrics(producer.join()));
         background.scheduleWithFixedDelay(this::probe, probeDelayMs, PROBE_INTERVAL_MS, TimeUnit.MILLISECONDS);

@@ -25,7 +25,7 @@ class KafkaTransportConfigTest {
     }
 
     @Test
-    @DisplayName("The config keys include the connection, security, provisioning and pass-through keys; secrets are marked")
+    @DisplayName("The config keys include the connection, security, topic, timeout and pass-through keys; secrets are marked")
     void configKeys() {
         Map<String, ConfigKey> keys = new LinkedHashMap<>();
         new KafkaTransportProvider().configKeys().forEach(k -> keys.put(k.name(), k));
