@@ -5,35 +5,61 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * The CloudEvents Kafka protocol binding, binary content mode: attribute {@code x} travels in the
- * header {@code ce_x} (UTF-8), {@code datacontenttype} in {@code content-type}; every other header
- * is a plain record header. On the way in, a {@code ce_} header is an attribute and
- * {@code content-type} is {@code datacontenttype}; everything else is a header. An application
- * header named {@code ce_...} or {@code content-type} therefore comes back as an attribute.
+ * The CloudEvents Kafka protocol binding, binary content mode, and plain records.
+ *
+ * <ul>
+ *   <li>Out, a CloudEvent (its attributes hold {@code specversion}): attribute {@code x} travels in
+ *       the header {@code ce_x} (UTF-8), {@code datacontenttype} in {@code content-type}; the
+ *       headers {@code traceparent} and {@code tracestate} as the distributed-tracing extension
+ *       ({@code ce_traceparent}, {@code ce_tracestate}); every other header as a plain record header.</li>
+ *   <li>Out, a plain message (no {@code specversion}): {@code content-type} from
+ *       {@code datacontenttype}, and the headers as plain record headers; no {@code ce_} header,
+ *       and no {@code id} (Kafka has no message id of its own).</li>
+ *   <li>In: a {@code ce_} header named after a context attribute ({@link #ATTRIBUTES}) is that
+ *       attribute, {@code content-type} is {@code datacontenttype}; any other {@code ce_x} is the
+ *       extension {@code x}, a header named {@code x} (it wins over a plain header of that name);
+ *       everything else is a header.</li>
+ * </ul>
+ *
+ * An application header named {@code ce_<attribute>} or {@code content-type} therefore comes back
+ * as an attribute.
  */
 final class CloudEventsBinding {
     static final String PREFIX = "ce_";
     static final String CONTENT_TYPE = "content-type";
     static final String DATA_CONTENT_TYPE = "datacontenttype";
+    static final String SPEC_VERSION = "specversion";
+    /** The CloudEvents 1.0 context attributes; any other {@code ce_} name is an extension. */
+    static final Set<String> ATTRIBUTES = Set.of("id", "source", "type", SPEC_VERSION, "time", "subject",
+            DATA_CONTENT_TYPE, "dataschema");
+    /** The headers written as extensions in CloudEvents mode (W3C trace context). */
+    private static final Set<String> EXTENSIONS = Set.of("traceparent", "tracestate");
 
     private CloudEventsBinding() {
     }
 
     static Headers toHeaders(Map<String, String> attributes, Map<String, String> headers) {
         RecordHeaders out = new RecordHeaders();
+        boolean cloudEvent = attributes.containsKey(SPEC_VERSION);
         attributes.forEach((name, value) -> {
-            if (value != null) {
-                out.add(DATA_CONTENT_TYPE.equals(name) ? CONTENT_TYPE : PREFIX + name, value.getBytes(UTF_8));
+            if (value == null) {
+                return;
+            }
+            if (DATA_CONTENT_TYPE.equals(name)) {
+                out.add(CONTENT_TYPE, value.getBytes(UTF_8));
+            } else if (cloudEvent) {
+                out.add(PREFIX + name, value.getBytes(UTF_8));
             }
         });
         headers.forEach((name, value) -> {
             if (value != null) {
-                out.add(name, value.getBytes(UTF_8));
+                out.add(cloudEvent && EXTENSIONS.contains(name) ? PREFIX + name : name, value.getBytes(UTF_8));
             }
         });
         return out;
@@ -43,6 +69,7 @@ final class CloudEventsBinding {
     static Split fromHeaders(Headers headers) {
         Map<String, String> attributes = new LinkedHashMap<>();
         Map<String, String> other = new LinkedHashMap<>();
+        Map<String, String> extensions = null;
         for (Header h : headers) {
             if (h.value() == null) {
                 continue;
@@ -50,12 +77,23 @@ final class CloudEventsBinding {
             String key = h.key();
             String value = new String(h.value(), UTF_8);
             if (key.startsWith(PREFIX) && key.length() > PREFIX.length()) {
-                attributes.put(key.substring(PREFIX.length()), value);
+                String name = key.substring(PREFIX.length());
+                if (ATTRIBUTES.contains(name)) {
+                    attributes.put(name, value);
+                } else {
+                    if (extensions == null) {
+                        extensions = new LinkedHashMap<>();
+                    }
+                    extensions.put(name, value);
+                }
             } else if (key.length() == CONTENT_TYPE.length() && CONTENT_TYPE.equalsIgnoreCase(key)) {
                 attributes.put(DATA_CONTENT_TYPE, value);
             } else {
                 other.put(key, value);
             }
+        }
+        if (extensions != null) {
+            other.putAll(extensions);
         }
         return new Split(Collections.unmodifiableMap(attributes), Collections.unmodifiableMap(other));
     }

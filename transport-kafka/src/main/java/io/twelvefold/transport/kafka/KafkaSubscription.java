@@ -69,7 +69,7 @@ final class KafkaSubscription implements Subscription {
     private final String topic;
     private final String offsetReset;
     private final KafkaConsumer<String, byte[]> consumer;
-    private final KafkaTransport.ClientMetrics consumerMetrics;
+    private final KafkaMeters.ClientMetrics consumerMetrics;
     private final Thread thread;
     private final CountDownLatch joined = new CountDownLatch(1);
     private final ConcurrentLinkedQueue<Ack> acks = new ConcurrentLinkedQueue<>();
@@ -118,8 +118,7 @@ final class KafkaSubscription implements Subscription {
         }
         this.offsetReset = String.valueOf(props.get(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG)).strip();
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-        this.consumerMetrics = new KafkaTransport.ClientMetrics(() -> new KafkaClientMetrics(consumer));
-        transport.bind(consumerMetrics);
+        this.consumerMetrics = transport.meters().client(() -> new KafkaClientMetrics(consumer));
         this.thread = new Thread(this::run, "twelvefold-kafka-" + topic + "-" + n);
         thread.setDaemon(true);
     }
@@ -131,7 +130,7 @@ final class KafkaSubscription implements Subscription {
         try {
             if (!joined.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new TransportException("Subscribing group '" + request.group() + "' to Kafka topic '" + topic
-                        + "' did not join the group within " + timeout + ": is the cluster at '"
+                        + "' did not join the group within " + BrokerProbe.shown(timeout) + ": is the cluster at '"
                         + transport.config().bootstrapServers + "' reachable? (twelvefold.kafka.subscribe-timeout)");
             }
         } catch (InterruptedException e) {
@@ -269,8 +268,7 @@ final class KafkaSubscription implements Subscription {
             if (offsets == null || !offsets.delivering(r.offset())) {
                 continue;
             }
-            handler.onMessage(new KafkaIncomingMessage(this, offsets, r.topic(), r.offset(), r.key(),
-                    CloudEventsBinding.fromHeaders(r.headers()), r.value()));
+            handler.onMessage(new KafkaIncomingMessage(this, offsets, r, CloudEventsBinding.fromHeaders(r.headers())));
         }
     }
 
@@ -359,7 +357,7 @@ final class KafkaSubscription implements Subscription {
 
     /** One gauge per owned partition, registered here rather than in the assignment callback (the first fetch waits for that). */
     private void registerLagGauges() {
-        MeterRegistry registry = transport.registryIfReady();
+        MeterRegistry registry = transport.meters().registry();
         if (registry == null) {
             return;
         }
@@ -398,8 +396,8 @@ final class KafkaSubscription implements Subscription {
         } catch (RuntimeException e) {
             LOG.warn("Closing the Kafka consumer of topic '{}' failed: {}", topic, e.toString());
         }
-        consumerMetrics.close();
-        MeterRegistry registry = transport.registryIfReady();
+        transport.meters().close(consumerMetrics);
+        MeterRegistry registry = transport.meters().registry();
         if (registry != null) {
             lagGauges.values().forEach(registry::remove);
         }
@@ -480,7 +478,7 @@ final class KafkaSubscription implements Subscription {
                 owned.remove(tp);
                 lags.remove(tp.partition());
                 Meter gauge = lagGauges.remove(tp.partition());
-                MeterRegistry registry = transport.registryIfReady();
+                MeterRegistry registry = transport.meters().registry();
                 if (gauge != null && registry != null) {
                     registry.remove(gauge);
                 }

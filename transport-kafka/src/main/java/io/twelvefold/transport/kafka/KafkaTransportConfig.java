@@ -2,6 +2,7 @@ package io.twelvefold.transport.kafka;
 
 import io.twelvefold.core.ConfigurationException;
 import io.twelvefold.core.spi.ConfigKey;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,9 +14,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 
@@ -38,18 +36,28 @@ final class KafkaTransportConfig {
     static final String KEYSTORE_PASSWORD = "ssl-keystore-password";
     static final String KEY_PASSWORD = "ssl-key-password";
     static final String GROUP_PROTOCOL = "group-protocol";
-    static final String PROVISION_TOPICS = "provision-topics";
+    static final String CREATE_TOPICS = "create-topics";
     static final String TOPIC_PARTITIONS = "topic-partitions";
     static final String TOPIC_REPLICATION_FACTOR = "topic-replication-factor";
     static final String SUBSCRIBE_TIMEOUT = "subscribe-timeout";
+    static final String CONNECT_TIMEOUT = "connect-timeout";
     static final String CLIENT = "client.*";
     static final String CLIENT_PREFIX = "client.";
 
     private static final Set<String> PROTOCOLS = Set.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
     private static final Set<String> GROUP_PROTOCOLS = Set.of("classic", "consumer");
 
-    /** Native properties that would break the delivery contract, or that have a key of their own. */
-    private static final Map<String, String> MANAGED = managed();
+    /**
+     * Client settings the transport chooses differently from Kafka's defaults (a {@code client.*}
+     * property overrides them), so that the clients' own logs stay bounded while the cluster is
+     * unreachable: reconnection attempts back off up to 10 s rather than 1 s, and the clients do
+     * not "rebootstrap", which they do in a loop of thousands of INFO lines a second while the
+     * bootstrap servers refuse connections.
+     */
+    static final Map<String, Object> CLIENT_DEFAULTS = Map.of(
+            CommonClientConfigs.RECONNECT_BACKOFF_MS_CONFIG, 500,
+            CommonClientConfigs.RECONNECT_BACKOFF_MAX_MS_CONFIG, 10_000,
+            CommonClientConfigs.METADATA_RECOVERY_STRATEGY_CONFIG, "none");
 
     static final List<ConfigKey> KEYS = List.of(
             new ConfigKey(BOOTSTRAP_SERVERS, "string", "localhost:9092", false,
@@ -71,12 +79,17 @@ final class KafkaTransportConfig {
             new ConfigKey(KEY_PASSWORD, "string", null, true, "Password of the private key in the TLS keystore."),
             new ConfigKey(GROUP_PROTOCOL, "string", "classic", false,
                     "Consumer group protocol: classic, or consumer (KIP-848, brokers 4.0 and later)."),
-            new ConfigKey(PROVISION_TOPICS, "boolean", "false", false,
-                    "Create missing topics (and their .dlq topics) with the admin client when a channel first uses them."),
+            new ConfigKey(CREATE_TOPICS, "boolean", "true", false,
+                    "Create the missing topics the app uses (inputs, outputs, dead letters); when false, check that "
+                            + "they exist and fail naming the missing ones."),
             new ConfigKey(TOPIC_PARTITIONS, "int", null, false,
-                    "Partitions of provisioned topics (default: the broker's num.partitions)."),
+                    "Partitions of the topics the transport creates (default: the broker's num.partitions)."),
             new ConfigKey(TOPIC_REPLICATION_FACTOR, "int", null, false,
-                    "Replication factor of provisioned topics (default: the broker's default.replication.factor)."),
+                    "Replication factor of the topics the transport creates (default: the broker's "
+                            + "default.replication.factor)."),
+            new ConfigKey(CONNECT_TIMEOUT, "duration", "5s", false,
+                    "How long starting waits for each bootstrap broker to accept a connection and answer before "
+                            + "it fails."),
             new ConfigKey(SUBSCRIBE_TIMEOUT, "duration", "60s", false,
                     "How long subscribing waits to join the consumer group before it fails."),
             new ConfigKey(CLIENT, "string", null, false,
@@ -84,12 +97,16 @@ final class KafkaTransportConfig {
                             + "(TWELVEFOLD_KAFKA_CLIENT_MAX_POLL_RECORDS); given to the clients that know it."));
 
     final String bootstrapServers;
+    /** The bootstrap servers, unresolved, in the order given; empty when the setting is invalid. */
+    final List<InetSocketAddress> bootstrapAddresses;
     final String clientId;
     final String groupProtocol;
-    final boolean provisionTopics;
+    final boolean createTopics;
     final Integer topicPartitions;
     final Short topicReplicationFactor;
     final Duration subscribeTimeout;
+    final Duration connectTimeout;
+    final String securityProtocol;
     /** Connection and security settings for every client. */
     final Map<String, Object> common;
     /** client.* pass-through, native names. */
@@ -97,7 +114,8 @@ final class KafkaTransportConfig {
 
     private KafkaTransportConfig(Map<String, String> p, List<String> problems) {
         bootstrapServers = p.getOrDefault(BOOTSTRAP_SERVERS, "localhost:9092").strip();
-        if (!validBootstrap(bootstrapServers)) {
+        bootstrapAddresses = addresses(bootstrapServers);
+        if (bootstrapAddresses.isEmpty()) {
             problems.add(key(BOOTSTRAP_SERVERS) + " must be a comma-separated list of host:port, was '"
                     + bootstrapServers + "'");
         }
@@ -112,6 +130,7 @@ final class KafkaTransportConfig {
                     + p.get(SECURITY_PROTOCOL) + "'");
         }
         common.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, protocol);
+        securityProtocol = protocol;
         putIfSet(p, SASL_MECHANISM, SaslConfigs.SASL_MECHANISM);
         putIfSet(p, SASL_JAAS_CONFIG, SaslConfigs.SASL_JAAS_CONFIG);
         if (protocol.startsWith("SASL") && p.get(SASL_JAAS_CONFIG) == null) {
@@ -130,35 +149,19 @@ final class KafkaTransportConfig {
         }
         groupProtocol = gp;
 
-        String provision = p.getOrDefault(PROVISION_TOPICS, "false").strip().toLowerCase(Locale.ROOT);
-        if (!provision.equals("true") && !provision.equals("false")) {
-            problems.add(key(PROVISION_TOPICS) + " must be true or false, was '" + p.get(PROVISION_TOPICS) + "'");
+        String create = p.getOrDefault(CREATE_TOPICS, "true").strip().toLowerCase(Locale.ROOT);
+        if (!create.equals("true") && !create.equals("false")) {
+            problems.add(key(CREATE_TOPICS) + " must be true or false, was '" + p.get(CREATE_TOPICS) + "'");
         }
-        provisionTopics = provision.equals("true");
+        createTopics = !create.equals("false");
         Integer partitions = positiveInt(p, TOPIC_PARTITIONS, Integer.MAX_VALUE, problems);
         topicPartitions = partitions;
         Integer replication = positiveInt(p, TOPIC_REPLICATION_FACTOR, Short.MAX_VALUE, problems);
         topicReplicationFactor = replication == null ? null : replication.shortValue();
         subscribeTimeout = duration(p, SUBSCRIBE_TIMEOUT, "60s", problems);
+        connectTimeout = duration(p, CONNECT_TIMEOUT, "5s", problems);
 
-        passThrough = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : p.entrySet()) {
-            if (!e.getKey().startsWith(CLIENT_PREFIX)) {
-                continue;
-            }
-            String name = e.getKey().substring(CLIENT_PREFIX.length());
-            String managedBy = MANAGED.get(name);
-            if (managedBy != null) {
-                problems.add(key(e.getKey()) + " cannot be set: " + managedBy + ", was '" + shown(name, e.getValue())
-                        + "'");
-            } else if (!ConsumerConfig.configNames().contains(name) && !ProducerConfig.configNames().contains(name)
-                    && !AdminClientConfig.configNames().contains(name)) {
-                problems.add(key(e.getKey()) + " must name a Kafka producer, consumer or admin client property, was '"
-                        + shown(name, e.getValue()) + "'");
-            } else {
-                passThrough.put(name, e.getValue());
-            }
-        }
+        passThrough = NativeProperties.read(p, problems);
     }
 
     /**
@@ -177,9 +180,18 @@ final class KafkaTransportConfig {
         return config;
     }
 
-    /** The native properties of one kind of client: the common ones, then the pass-through it knows. */
+    /**
+     * The native properties of one kind of client: the transport's defaults, the common ones, then
+     * the pass-through it knows.
+     */
     Map<String, Object> clientProperties(Set<String> known) {
-        Map<String, Object> props = new LinkedHashMap<>(common);
+        Map<String, Object> props = new LinkedHashMap<>();
+        CLIENT_DEFAULTS.forEach((k, v) -> {
+            if (known.contains(k)) {
+                props.put(k, v);
+            }
+        });
+        props.putAll(common);
         passThrough.forEach((k, v) -> {
             if (known.contains(k)) {
                 props.put(k, v);
@@ -262,62 +274,35 @@ final class KafkaTransportConfig {
         }
     }
 
-    private static boolean validBootstrap(String servers) {
-        if (servers.isEmpty()) {
-            return false;
-        }
+    /** @return the host:port pairs, or an empty list when one of them is not a host:port */
+    private static List<InetSocketAddress> addresses(String servers) {
+        List<InetSocketAddress> result = new ArrayList<>();
         for (String server : servers.split(",")) {
             String s = server.strip();
             int colon = s.lastIndexOf(':');
             if (colon <= 0) {
-                return false;
+                return List.of();
+            }
+            String host = s.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
             }
             try {
                 int port = Integer.parseInt(s.substring(colon + 1));
-                if (port < 1 || port > 65535) {
-                    return false;
+                if (port < 1 || port > 65535 || host.isBlank()) {
+                    return List.of();
                 }
+                result.add(InetSocketAddress.createUnresolved(host, port));
             } catch (NumberFormatException e) {
-                return false;
+                return List.of();
             }
         }
-        return true;
-    }
-
-    /** Native properties whose values are secrets are shown redacted. */
-    private static String shown(String nativeName, String value) {
-        String n = nativeName.toLowerCase(Locale.ROOT);
-        return n.contains("password") || n.contains("jaas") || n.contains("secret") || n.contains("token")
-                ? "<redacted>" : value;
+        return List.copyOf(result);
     }
 
     /** {@code twelvefold.kafka.<name> (TWELVEFOLD_KAFKA_<NAME>)}. */
     static String key(String name) {
         String env = "TWELVEFOLD_KAFKA_" + name.toUpperCase(Locale.ROOT).replace('-', '_').replace('.', '_');
         return PREFIX + name + " (" + env + ")";
-    }
-
-    private static Map<String, String> managed() {
-        Map<String, String> m = new LinkedHashMap<>();
-        String contract = "Twelvefold sets it to keep at-least-once delivery";
-        m.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, contract);
-        m.put(ConsumerConfig.GROUP_ID_CONFIG, "the group comes from twelvefold.channels.<channel>.group");
-        m.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, contract);
-        m.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, contract);
-        m.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, contract);
-        m.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, contract);
-        m.put(ProducerConfig.ACKS_CONFIG, contract);
-        m.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, contract);
-        m.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "use " + key(GROUP_PROTOCOL));
-        m.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "use " + key(BOOTSTRAP_SERVERS));
-        m.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "use " + key(SECURITY_PROTOCOL));
-        m.put(SaslConfigs.SASL_JAAS_CONFIG, "use " + key(SASL_JAAS_CONFIG));
-        m.put(SaslConfigs.SASL_MECHANISM, "use " + key(SASL_MECHANISM));
-        m.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, "use " + key(TRUSTSTORE_LOCATION));
-        m.put(SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, "use " + key(TRUSTSTORE_PASSWORD));
-        m.put(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, "use " + key(KEYSTORE_LOCATION));
-        m.put(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, "use " + key(KEYSTORE_PASSWORD));
-        m.put(SslConfigs.SSL_KEY_PASSWORD_CONFIG, "use " + key(KEY_PASSWORD));
-        return Map.copyOf(m);
     }
 }

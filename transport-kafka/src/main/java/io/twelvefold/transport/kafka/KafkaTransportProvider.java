@@ -15,7 +15,10 @@ import java.util.List;
  *       confirmed when the in-sync replicas have the record. The event key is the record key.
  *       Events travel in CloudEvents 1.0 binary content mode of the Kafka protocol binding: each
  *       attribute in a {@code ce_<name>} header, {@code datacontenttype} as {@code content-type},
- *       other headers as plain record headers.</li>
+ *       {@code traceparent} and {@code tracestate} as the {@code ce_} tracing extension, other
+ *       headers as plain record headers; on a channel whose format is {@code plain}, as plain
+ *       records (value, key, {@code content-type} and the headers).</li>
+ *   <li>Topics: created when missing ({@code create-topics}, the default), or checked to exist.</li>
  *   <li>Consuming: one consumer per subscription, in the consumer group of the channel, with
  *       cooperative-sticky assignment (or the KIP-848 protocol), auto-commit off and
  *       {@code auto.offset.reset=earliest}. Each partition commits up to its highest contiguous
@@ -45,7 +48,7 @@ public final class KafkaTransportProvider implements TransportProvider {
 
     /**
      * The keys under {@code twelvefold.kafka.}: connection and security settings, the group
-     * protocol, topic provisioning, and {@code client.*} for any native client property.
+     * protocol, topic creation, timeouts, and {@code client.*} for any native client property.
      *
      * @return the keys, never null
      */
@@ -55,19 +58,36 @@ public final class KafkaTransportProvider implements TransportProvider {
     }
 
     /**
-     * Validates the configuration and starts creating the producer, on a thread of its own (the
-     * consumers come with the subscriptions, the admin client a few seconds later or when topic
-     * provisioning first needs it). Kafka clients connect lazily and
-     * reconnect by themselves: an unreachable cluster does not fail here, it shows as
-     * {@link Transport#connected()} false, and subscribing fails after {@code subscribe-timeout}.
+     * Checks the settings under {@code twelvefold.kafka.} without connecting: every value, and each
+     * {@code client.*} native property against the definitions of kafka-clients (its name and its value).
      *
-     * @param context the configuration and meter registry, never null
+     * @param context the settings, never null
+     * @throws ConfigurationException listing every problem, each naming the key and its environment variable
+     */
+    @Override
+    public void validate(TransportContext context) {
+        KafkaTransportConfig.of(context.properties());
+    }
+
+    /**
+     * Validates the configuration, checks that a bootstrap server answers like a Kafka broker
+     * (over a plain socket, before any Kafka client exists, within {@code connect-timeout} per
+     * address), with SASL or TLS checks that the broker accepts the credentials, and then starts
+     * creating the producer and the admin client on a thread of its own (the consumers come with
+     * the subscriptions). Once created, the clients reconnect by themselves whenever the cluster
+     * goes away: {@link Transport#connected()} shows it.
+     *
+     * @param context the configuration, never null
      * @return a new transport, never null
-     * @throws ConfigurationException listing every invalid setting
+     * @throws ConfigurationException listing every invalid setting, or when the broker refused the
+     *     credentials or the TLS handshake (not worth retrying)
+     * @throws io.twelvefold.core.TransportException when no bootstrap server answers (refused, timed out,
+     *     unknown host, not a Kafka broker): one line naming {@code TWELVEFOLD_KAFKA_BOOTSTRAP_SERVERS} and the cause
      */
     @Override
     public Transport create(TransportContext context) {
-        // the registry is asked for off the start-up path: the runtime may still be building it
-        return new KafkaTransport(KafkaTransportConfig.of(context.properties()), null);
+        KafkaTransportConfig config = KafkaTransportConfig.of(context.properties());
+        BrokerProbe.check(config);
+        return new KafkaTransport(config, Credentials.check(config));
     }
 }

@@ -19,7 +19,6 @@ class KafkaConsumerProtocolDeliveryConformanceTest extends DeliveryConformanceTe
     protected Map<String, String> config() {
         return Map.of(
                 "twelvefold.kafka.bootstrap-servers", EmbeddedKafka.bootstrapServers(),
-                "twelvefold.kafka.provision-topics", "true",
                 "twelvefold.kafka.topic-partitions", "4",
                 "twelvefold.kafka.group-protocol", "consumer");
     }

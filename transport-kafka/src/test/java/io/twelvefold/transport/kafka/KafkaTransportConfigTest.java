@@ -3,7 +3,6 @@ package io.twelvefold.transport.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.twelvefold.core.ConfigurationException;
 import io.twelvefold.core.spi.ConfigKey;
 import io.twelvefold.core.spi.TransportProvider;
@@ -11,6 +10,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -25,17 +25,19 @@ class KafkaTransportConfigTest {
     }
 
     @Test
-    @DisplayName("The config keys include the connection, security, provisioning and pass-through keys; secrets are marked")
+    @DisplayName("The config keys include the connection, security, topic, timeout and pass-through keys; secrets are marked")
     void configKeys() {
         Map<String, ConfigKey> keys = new LinkedHashMap<>();
         new KafkaTransportProvider().configKeys().forEach(k -> keys.put(k.name(), k));
         assertThat(keys).containsKeys("bootstrap-servers", "client-id", "security-protocol", "sasl-mechanism",
                 "sasl-jaas-config", "ssl-truststore-location", "ssl-truststore-password", "ssl-keystore-location",
-                "ssl-keystore-password", "ssl-key-password", "group-protocol", "provision-topics", "topic-partitions",
-                "topic-replication-factor", "subscribe-timeout", "client.*");
+                "ssl-keystore-password", "ssl-key-password", "group-protocol", "create-topics", "topic-partitions",
+                "topic-replication-factor", "connect-timeout", "subscribe-timeout", "client.*");
         assertThat(keys.values().stream().filter(ConfigKey::secret).map(ConfigKey::name)).containsExactlyInAnyOrder(
                 "sasl-jaas-config", "ssl-truststore-password", "ssl-keystore-password", "ssl-key-password");
         assertThat(keys.get("bootstrap-servers").defaultValue()).isEqualTo("localhost:9092");
+        assertThat(keys.get("create-topics").defaultValue()).isEqualTo("true");
+        assertThat(keys.get("connect-timeout").defaultValue()).isEqualTo("5s");
     }
 
     @Test
@@ -45,7 +47,7 @@ class KafkaTransportConfigTest {
         p.put("bootstrap-servers", "kafka-without-port");
         p.put("security-protocol", "TLS");
         p.put("group-protocol", "modern");
-        p.put("provision-topics", "yes");
+        p.put("create-topics", "yes");
         p.put("topic-partitions", "0");
         p.put("subscribe-timeout", "-5s");
         assertThatThrownBy(() -> create(p))
@@ -56,7 +58,7 @@ class KafkaTransportConfigTest {
                                 + "PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL, was 'TLS'",
                         "twelvefold.kafka.group-protocol (TWELVEFOLD_KAFKA_GROUP_PROTOCOL) must be classic or consumer, "
                                 + "was 'modern'",
-                        "twelvefold.kafka.provision-topics (TWELVEFOLD_KAFKA_PROVISION_TOPICS) must be true or false, "
+                        "twelvefold.kafka.create-topics (TWELVEFOLD_KAFKA_CREATE_TOPICS) must be true or false, "
                                 + "was 'yes'",
                         "twelvefold.kafka.topic-partitions (TWELVEFOLD_KAFKA_TOPIC_PARTITIONS) must be an integer from "
                                 + "1 to 2147483647, was '0'",
@@ -90,7 +92,8 @@ class KafkaTransportConfigTest {
                         "twelvefold.kafka.client.enable.auto.commit (TWELVEFOLD_KAFKA_CLIENT_ENABLE_AUTO_COMMIT) cannot "
                                 + "be set: Twelvefold sets it to keep at-least-once delivery, was 'true'",
                         "twelvefold.kafka.client.max.pol.records (TWELVEFOLD_KAFKA_CLIENT_MAX_POL_RECORDS) must name a "
-                                + "Kafka producer, consumer or admin client property, was '50'",
+                                + "Kafka producer, consumer or admin client property, was '50'; did you mean "
+                                + "twelvefold.kafka.client.max.poll.records (TWELVEFOLD_KAFKA_CLIENT_MAX_POLL_RECORDS)?",
                         "twelvefold.kafka.client.sasl.jaas.config (TWELVEFOLD_KAFKA_CLIENT_SASL_JAAS_CONFIG) cannot be "
                                 + "set: use twelvefold.kafka.sasl-jaas-config (TWELVEFOLD_KAFKA_SASL_JAAS_CONFIG), "
                                 + "was '<redacted>'")
@@ -117,6 +120,57 @@ class KafkaTransportConfigTest {
     }
 
     @Test
+    @DisplayName("validate() reports every bad value without connecting: a bad enum, native names and values checked by kafka-clients")
+    void validateWithoutConnecting() {
+        Map<String, String> p = new LinkedHashMap<>();
+        // nothing listens there: validate must not try
+        p.put("bootstrap-servers", "127.0.0.1:1");
+        p.put("group-protocol", "modern");
+        p.put("connect-timeout", "soon");
+        p.put("client.max.poll.records", "0");
+        p.put("client.fetch.max.wait.ms", "a while");
+        p.put("client.auto.offset.reset", "oldest");
+        p.put("client.completely.unknown", "1");
+        p.put("client.ssl.truststore.type", "PKCS12");
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> new KafkaTransportProvider().validate(new TestContext(p)))
+                .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.problems()).containsExactly(
+                        "twelvefold.kafka.group-protocol (TWELVEFOLD_KAFKA_GROUP_PROTOCOL) must be classic or consumer, "
+                                + "was 'modern'",
+                        "twelvefold.kafka.connect-timeout (TWELVEFOLD_KAFKA_CONNECT_TIMEOUT) must be a positive "
+                                + "duration like '30s', was 'soon'",
+                        "twelvefold.kafka.client.auto.offset.reset (TWELVEFOLD_KAFKA_CLIENT_AUTO_OFFSET_RESET) is not a "
+                                + "valid string for Kafka's auto.offset.reset (The value must be either 'earliest', 'latest', "
+                                + "'none' or of the format 'by_duration:<PnDTnHnMn.nS.>'), was 'oldest'",
+                        "twelvefold.kafka.client.completely.unknown (TWELVEFOLD_KAFKA_CLIENT_COMPLETELY_UNKNOWN) must name "
+                                + "a Kafka producer, consumer or admin client property, was '1'; check the name in the "
+                                + "Kafka client documentation",
+                        "twelvefold.kafka.client.fetch.max.wait.ms (TWELVEFOLD_KAFKA_CLIENT_FETCH_MAX_WAIT_MS) is not a "
+                                + "valid int for Kafka's fetch.max.wait.ms (Not a number of type INT), was 'a while'",
+                        "twelvefold.kafka.client.max.poll.records (TWELVEFOLD_KAFKA_CLIENT_MAX_POLL_RECORDS) is not a "
+                                + "valid int for Kafka's max.poll.records (Value must be at least 1), was '0'"));
+        assertThat(System.nanoTime() - t0).as("no connection attempt").isLessThan(TimeUnit.SECONDS.toNanos(5));
+
+        Map<String, String> good = new LinkedHashMap<>();
+        good.put("client.max.poll.records", "50");
+        good.put("client.auto.offset.reset", "latest");
+        new KafkaTransportProvider().validate(new TestContext(good));
+    }
+
+    @Test
+    @DisplayName("The clients reconnect with a backoff up to 10 s and without rebootstrapping, unless client.* says otherwise")
+    void reconnectDefaults() {
+        KafkaTransportConfig defaults = KafkaTransportConfig.of(Map.of());
+        assertThat(defaults.clientProperties(org.apache.kafka.clients.admin.AdminClientConfig.configNames()))
+                .containsEntry("reconnect.backoff.ms", 500).containsEntry("reconnect.backoff.max.ms", 10_000)
+                .containsEntry("metadata.recovery.strategy", "none");
+        KafkaTransportConfig overridden = KafkaTransportConfig.of(Map.of("client.reconnect.backoff.max.ms", "1000",
+                "client.metadata.recovery.strategy", "rebootstrap"));
+        assertThat(overridden.clientProperties(org.apache.kafka.clients.consumer.ConsumerConfig.configNames()))
+                .containsEntry("reconnect.backoff.max.ms", "1000").containsEntry("metadata.recovery.strategy", "rebootstrap");
+    }
+
+    @Test
     @DisplayName("Durations accept 500ms, 30s, 2m and ISO-8601")
     void durations() {
         assertThat(KafkaTransportConfig.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
@@ -127,6 +181,6 @@ class KafkaTransportConfigTest {
     }
 
     private static void create(Map<String, String> properties) {
-        new KafkaTransportProvider().create(new TestContext(properties, new SimpleMeterRegistry())).close();
+        new KafkaTransportProvider().create(new TestContext(properties)).close();
     }
 }

@@ -57,16 +57,16 @@ class KafkaTransportTest {
     @Test
     @DisplayName("The poll loop never runs a processor: no INLINE_PROCESSING, and no DELAYED_REDELIVERY")
     void capabilities() {
-        Transport transport = transport(new SimpleMeterRegistry());
+        Transport transport = transport();
         assertThat(transport.capabilities()).doesNotContain(io.twelvefold.core.spi.Capability.INLINE_PROCESSING,
                 io.twelvefold.core.spi.Capability.DELAYED_REDELIVERY);
     }
 
     @Test
-    @DisplayName("A message is a record in CloudEvents binary mode: ce_ headers, content-type, plain headers, key and bytes")
+    @DisplayName("A message is a record in CloudEvents binary mode: ce_ headers, content-type, ce_traceparent, plain headers, key and bytes")
     void cloudEventsBinaryMode() throws Exception {
         String topic = unique("binary");
-        Transport transport = transport(new SimpleMeterRegistry());
+        Transport transport = transport();
         Publisher publisher = closeLater(transport.publisher(PublisherRequest.of(topic)));
         Map<String, String> attributes = new LinkedHashMap<>();
         attributes.put("id", "id-1");
@@ -76,7 +76,7 @@ class KafkaTransportTest {
         attributes.put("time", "2024-05-04T12:30:15.123+02:00");
         attributes.put("subject", "orders/1");
         attributes.put("datacontenttype", "application/json");
-        publisher.send(new OutgoingMessage("key-1", attributes, Map.of("traceparent", "00-abc-def-01"),
+        publisher.send(new OutgoingMessage("key-1", attributes, Map.of("traceparent", "00-abc-def-01", "app-header", "x"),
                 "{\"a\":1}".getBytes(UTF_8))).get(60, TimeUnit.SECONDS);
 
         Map<String, Object> props = new HashMap<>();
@@ -101,7 +101,7 @@ class KafkaTransportTest {
             assertThat(headers).containsExactlyInAnyOrderEntriesOf(Map.of(
                     "ce_id", "id-1", "ce_source", "/kit", "ce_type", "io.twelvefold.test", "ce_specversion", "1.0",
                     "ce_time", "2024-05-04T12:30:15.123+02:00", "ce_subject", "orders/1",
-                    "content-type", "application/json", "traceparent", "00-abc-def-01"));
+                    "content-type", "application/json", "ce_traceparent", "00-abc-def-01", "app-header", "x"));
         }
     }
 
@@ -110,7 +110,7 @@ class KafkaTransportTest {
     void restartAfterCrashSeesExactlyTheUncommitted() throws Exception {
         String topic = unique("crash");
         String group = unique("group");
-        Transport transport = transport(new SimpleMeterRegistry());
+        Transport transport = transport();
         List<String> ids = sendAll(transport, topic, 20);
 
         Recorder first = new Recorder(m -> Integer.parseInt(m.attributes().get("id").substring(3)) < 10);
@@ -130,7 +130,7 @@ class KafkaTransportTest {
     void acknowledgedBeyondAGapAreNotDeliveredAgain() throws Exception {
         String topic = unique("gap");
         String group = unique("group");
-        Transport transport = transport(new SimpleMeterRegistry());
+        Transport transport = transport();
         List<String> ids = sendAll(transport, topic, 20);
 
         // 5 and 6 stay unfinished, everything else is acknowledged
@@ -149,12 +149,13 @@ class KafkaTransportTest {
     }
 
     @Test
-    @DisplayName("Consumer lag per partition and the Kafka client metrics are registered with Micrometer")
+    @DisplayName("Consumer lag per partition and the Kafka client metrics are registered with Micrometer when the app is ready")
     void meters() throws Exception {
         String topic = unique("lag");
         String group = unique("group");
         MeterRegistry registry = new SimpleMeterRegistry();
-        Transport transport = transport(registry);
+        Transport transport = transport();
+        transport.onReady(registry);
         sendAll(transport, topic, 10);
         Recorder unacknowledging = new Recorder(m -> false);
         Subscription s = closeLater(transport.subscribe(new SubscriptionRequest(topic, group, 100), unacknowledging));
@@ -162,7 +163,6 @@ class KafkaTransportTest {
         await("the lag of partition 0 to show 10").atMost(TIMEOUT).until(() -> lag(registry, topic) == 10.0);
         unacknowledging.messages.forEach(IncomingMessage::ack);
         await("the lag to drop to 0").atMost(TIMEOUT).until(() -> lag(registry, topic) == 0.0);
-        // the clients' metrics are bound a few seconds after start, off the start-up path
         await().atMost(TIMEOUT).untilAsserted(() -> assertThat(registry.getMeters())
                 .anyMatch(m -> m.getId().getName().startsWith("kafka.consumer."))
                 .anyMatch(m -> m.getId().getName().startsWith("kafka.producer.")));
@@ -170,59 +170,54 @@ class KafkaTransportTest {
     }
 
     @Test
-    @DisplayName("connected() is true with the cluster reachable and stays false while it is not; subscribing then fails in time")
-    void health() {
-        Transport up = transport(new SimpleMeterRegistry());
-        // no subscription: the admin client's probe, a few seconds after the start, finds the cluster
+    @DisplayName("connected() turns true at the first probe, without a subscription")
+    void connectedWithoutASubscription() {
+        Transport up = transport();
         await().atMost(TIMEOUT).until(up::connected);
-        assertThat(((KafkaTransport) up).adminCreated()).isTrue();
-
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("bootstrap-servers", "127.0.0.1:1");
-        p.put("subscribe-timeout", "2s");
-        // the probe at once (not after the usual delay), so that it runs while connected() is watched
-        KafkaTransport down = closeLater(new KafkaTransport(KafkaTransportConfig.of(p), SimpleMeterRegistry::new, 0));
-        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> !down.connected());
-        assertThat(down.adminCreated()).as("the probe ran").isTrue();
-        assertThatThrownBy(() -> down.subscribe(new SubscriptionRequest("nowhere", "g", 10), new Recorder(m -> true)))
-                .isInstanceOf(TransportException.class)
-                .hasMessage("Subscribing group 'g' to Kafka topic 'nowhere' did not join the group within PT2S: is the "
-                        + "cluster at '127.0.0.1:1' reachable? (twelvefold.kafka.subscribe-timeout)");
     }
 
     @Test
-    @DisplayName("Starting needs no admin client: a joined group shows the cluster reachable until the delayed probe takes over")
-    void readinessBeforeTheAdminClient() throws Exception {
-        String topic = unique("no-admin");
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", EmbeddedKafka.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
-        }
+    @DisplayName("connected() stays false while the cluster is unreachable; subscribing then fails in time")
+    void disconnected() {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("bootstrap-servers", "127.0.0.1:1");
+        p.put("subscribe-timeout", "2s");
+        // made directly, past the start-up check that create() does; the probe at once
+        KafkaTransport down = closeLater(new KafkaTransport(KafkaTransportConfig.of(p), null, 0));
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> !down.connected());
+        assertThatThrownBy(() -> down.subscribe(new SubscriptionRequest("nowhere", "g", 10), new Recorder(m -> true)))
+                .isInstanceOf(TransportException.class)
+                .hasMessage("Kafka topic 'nowhere' (channel 'nowhere') could not be created within 2s: is the "
+                        + "cluster at '127.0.0.1:1' reachable?");
+    }
+
+    @Test
+    @DisplayName("Before the first probe, a subscription that joined its group shows the cluster reachable")
+    void readinessBeforeTheFirstProbe() throws Exception {
+        String topic = unique("no-probe");
         Map<String, String> properties = new LinkedHashMap<>(EmbeddedKafka.transportProperties());
-        properties.put("provision-topics", "false");
         // a probe that never comes during the test: only the subscription can show the cluster reachable
-        KafkaTransport transport = closeLater(new KafkaTransport(KafkaTransportConfig.of(properties),
-                SimpleMeterRegistry::new, TimeUnit.HOURS.toMillis(1)));
+        KafkaTransport transport = closeLater(new KafkaTransport(KafkaTransportConfig.of(properties), null,
+                TimeUnit.HOURS.toMillis(1)));
         assertThat(transport.connected()).as("nothing reached the cluster yet").isFalse();
 
         Recorder recorder = new Recorder(m -> true);
         closeLater(transport.subscribe(new SubscriptionRequest(topic, unique("group"), 10), recorder));
         assertThat(transport.connected()).as("the group was joined").isTrue();
-        assertThat(transport.adminCreated()).as("no admin client on the way to ready").isFalse();
         List<String> sent = sendAll(transport, topic, 3);
         await().atMost(TIMEOUT).until(() -> recorder.ids().size() == 3);
         assertThat(recorder.ids()).isEqualTo(sent);
-        assertThat(transport.adminCreated()).as("publishing and consuming need no admin client").isFalse();
     }
 
     @Test
     @org.junit.jupiter.api.Timeout(value = 2, unit = TimeUnit.MINUTES) // a transport that waits for the registry hangs
-    @DisplayName("Subscribing and delivering do not wait for the meter registry; the client metrics are bound when the app is ready")
+    @DisplayName("Subscribing and delivering need no meter registry; the meters are registered when the app is ready")
     void startUpDoesNotWaitForTheMeterRegistry() throws Exception {
         String topic = unique("registry");
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         Map<String, String> properties = new LinkedHashMap<>(EmbeddedKafka.transportProperties());
         properties.put("topic-partitions", "1");
-        Transport transport = closeLater(new KafkaTransportProvider().create(() -> properties));
+        Transport transport = closeLater(new KafkaTransportProvider().create(new TestContext(properties)));
         List<String> sent = sendAll(transport, topic, 3);
         Recorder recorder = new Recorder(m -> true);
         closeLater(transport.subscribe(new SubscriptionRequest(topic, unique("group"), 10), recorder));
@@ -268,11 +263,11 @@ class KafkaTransportTest {
         return ids;
     }
 
-    private Transport transport(MeterRegistry registry) {
+    private Transport transport() {
         Map<String, String> properties = new LinkedHashMap<>(EmbeddedKafka.transportProperties());
         // one partition, so that offsets are the sending order
         properties.put("topic-partitions", "1");
-        return closeLater(new KafkaTransportProvider().create(new TestContext(properties, registry)));
+        return closeLater(new KafkaTransportProvider().create(new TestContext(properties)));
     }
 
     private <T extends AutoCloseable> T closeLater(T resource) {

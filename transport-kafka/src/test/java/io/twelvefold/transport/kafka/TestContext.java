@@ -1,9 +1,8 @@
 package io.twelvefold.transport.kafka;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.twelvefold.core.spi.TransportContext;
 import java.util.Map;
 
 /** A transport context for the tests' own transports. */
-record TestContext(Map<String, String> properties, MeterRegistry meterRegistry) implements TransportContext {
+record TestContext(Map<String, String> properties) implements TransportContext {
 }
