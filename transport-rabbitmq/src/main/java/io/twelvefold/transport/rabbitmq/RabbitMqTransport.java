@@ -42,10 +42,9 @@ import org.slf4j.LoggerFactory;
  * publishers under a memory alarm never holds back acknowledgements), both recovered automatically
  * by the client, with their topology.
  *
- * <p>Start-up: the transport's meters are registered, and then its publishing channels opened, on
- * another thread, while the runtime goes on declaring publishers and subscriptions (registering
- * the first meters costs tens of ms of Micrometer class loading, which the runtime itself keeps off
- * the way to READY). A subscription waits for the meters, a send for the channels.
+ * <p>Start-up: the publishing channels open on another thread while the runtime goes on declaring
+ * publishers and subscriptions; the first send waits for them. The transport's meters count from
+ * here and are registered when the app is ready ({@link #onReady}), never on the way to READY.
  */
 final class RabbitMqTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(RabbitMqTransport.class);

@@ -20,8 +20,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The provider and its configuration, without a broker. */
 class RabbitMqTransportProviderTest {
 
-    private static RabbitMqResilienceTest.TestContext context(Map<String, String> properties) {
-        return new RabbitMqResilienceTest.TestContext(properties);
+    private static TestContext context(Map<String, String> properties) {
+        return new TestContext(properties);
     }
 
     @Test
