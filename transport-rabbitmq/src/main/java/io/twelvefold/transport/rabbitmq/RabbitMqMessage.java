@@ -89,6 +89,20 @@ final class RabbitMqMessage implements IncomingMessage {
         return deliveryCount;
     }
 
+    /**
+     * The attributes a copy of this delivery carries: its own, with its {@code message-id} as the
+     * {@code id} of a plain message, so that the copy keeps the message id (which the runtime takes
+     * as the event id of a plain message).
+     */
+    Map<String, String> copyAttributes() {
+        if (messageId == null || attributes.containsKey(MessageMapping.ID)) {
+            return attributes;
+        }
+        Map<String, String> copy = new java.util.HashMap<>(attributes);
+        copy.put(MessageMapping.ID, messageId);
+        return copy;
+    }
+
     int generation() {
         return generation;
     }

@@ -191,7 +191,7 @@ final class RabbitMqTransport implements Transport {
         if (closed) {
             return CompletableFuture.failedFuture(new TransportException("Transport 'rabbitmq' is closed"));
         }
-        OutgoingMessage copy = new OutgoingMessage(message.key(), message.attributes(), headers, message.payload());
+        OutgoingMessage copy = new OutgoingMessage(message.key(), message.copyAttributes(), headers, message.payload());
         return channelFor(message.key()).send(owner, group.deadLetterExchange(), routingKey, copy, null, true);
     }
 
@@ -202,9 +202,10 @@ final class RabbitMqTransport implements Transport {
      * {@code expiration} (rounded up to a millisecond: never earlier), through the key's publishing
      * channel: persistent, mandatory, confirmed.
      *
-     * <p>The copy has the delivery's key, attributes and headers, without the headers the broker
-     * set on it ({@code x-first-death-*}, {@code x-last-death-*}, {@code x-delivery-count}: they
-     * describe this delivery, not the copy's), and with {@code extra} added.
+     * <p>The copy has the delivery's key, attributes, message id and headers (its routing key among
+     * them, see {@link MessageMapping#ROUTING_KEY}), without the headers the broker set on it
+     * ({@code x-first-death-*}, {@code x-last-death-*}, {@code x-delivery-count}: they describe this
+     * delivery, not the copy's), and with {@code extra} added.
      *
      * @return completes when the broker confirmed the copy, never null
      */
@@ -225,7 +226,7 @@ final class RabbitMqTransport implements Transport {
             }
         });
         headers.putAll(extra);
-        OutgoingMessage copy = new OutgoingMessage(message.key(), message.attributes(), headers, message.payload());
+        OutgoingMessage copy = new OutgoingMessage(message.key(), message.copyAttributes(), headers, message.payload());
         if (topology.retryQueueDeclared(queue)) {
             return sendCopy(owner, queue, copy, millis);
         }
