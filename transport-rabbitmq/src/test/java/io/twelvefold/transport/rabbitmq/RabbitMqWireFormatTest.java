@@ -163,6 +163,36 @@ class RabbitMqWireFormatTest extends TransportConformanceKit {
     }
 
     @Test
+    @DisplayName("Plain messages' returns are matched by message-id, or by its absence: a returned plain message never passes for a stored one")
+    void plainReturnsAreMatchedToo() throws Exception {
+        String bound = uniqueName("bound");
+        String nobody = uniqueName("nobody");
+        MessageCollector collector = MessageCollector.create();
+        try (var subscription = rawTransport().subscribe(new SubscriptionRequest(bound, uniqueName("group"), 10), collector);
+                Publisher toBound = rawTransport().publisher(PublisherRequest.of(bound));
+                Publisher toNobody = rawTransport().publisher(PublisherRequest.of(nobody))) {
+            List<CompletableFuture<Void>> routed = new ArrayList<>();
+            List<CompletableFuture<Void>> unroutable = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                Map<String, String> attributes = i % 2 == 0 ? Map.of("id", "plain-" + i) : Map.of();
+                OutgoingMessage m = new OutgoingMessage("k", attributes, Map.of(), "{}".getBytes(UTF_8));
+                routed.add(toBound.send(m));
+                unroutable.add(toNobody.send(m));
+            }
+            CompletableFuture.allOf(routed.toArray(new CompletableFuture<?>[0]))
+                    .get(timeout().toMillis(), TimeUnit.MILLISECONDS);
+            for (CompletableFuture<Void> f : unroutable) {
+                assertThatThrownBy(() -> f.get(timeout().toMillis(), TimeUnit.MILLISECONDS))
+                        .cause().isInstanceOf(TransportException.class).hasMessageContaining("unroutable");
+            }
+            await("the 10 routed sends").until(() -> collector.size() == 10);
+            assertThat(collector.messages()).allSatisfy(m -> assertThat(m.attributes()).doesNotContainKey("id"));
+            assertThat(collector.messages()).extracting(IncomingMessage::messageId)
+                    .containsExactly("plain-0", null, "plain-2", null, "plain-4", null, "plain-6", null, "plain-8", null);
+        }
+    }
+
+    @Test
     @DisplayName("A group's dead letters are kept from the moment the group exists, and a group of the same name on <destination>.dlq reads them")
     void deadLettersAreKeptForTheGroup() throws Exception {
         String destination = uniqueName("dlq-kept");
