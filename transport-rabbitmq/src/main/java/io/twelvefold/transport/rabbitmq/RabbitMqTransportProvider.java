@@ -38,11 +38,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>The client recovers connections, channels, consumers and topology; the transport is not
  *       {@linkplain Transport#connected() connected} meanwhile, nor after the broker cancelled a
  *       consumer (its queue was deleted). Sends not confirmed when the connection dropped are sent
- *       again after recovery.</li>
+ *       again after recovery. An outage is logged in one WARN and one INFO line.</li>
+ *   <li>CloudEvents travel in the binary mode of the CloudEvents AMQP binding, plain messages as
+ *       body, {@code content-type}, {@code message-id} and headers.</li>
+ *   <li>A channel may consume an existing queue, publish to an existing exchange (or the default
+ *       exchange) with a fixed routing key, and {@code declare=false} declares nothing: what is
+ *       used is checked to exist.</li>
  * </ul>
  *
- * <p>Configuration, under {@code twelvefold.rabbitmq.}: see {@link #configKeys()} and
- * {@code docs/transports/rabbitmq.md}. Instances are stateless and thread-safe.
+ * <p>Configuration, under {@code twelvefold.rabbitmq.} and
+ * {@code twelvefold.channels.<channel>.rabbitmq.}: see {@link #configKeys()},
+ * {@link #channelConfigKeys()} and {@code docs/transports/rabbitmq.md}. Instances are stateless and
+ * thread-safe.
  *
  * <p>Start-up: when the environment variable {@code TWELVEFOLD_TRANSPORT} or the system property
  * {@code twelvefold.transport} is {@code rabbitmq}, the first instance in the JVM loads the RabbitMQ
