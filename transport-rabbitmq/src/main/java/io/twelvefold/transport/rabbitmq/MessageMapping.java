@@ -187,8 +187,37 @@ final class MessageMapping {
     static Incoming read(Envelope envelope, AMQP.BasicProperties properties, ChannelOptions.KeySource keySource) {
         Map<String, String> attributes = new LinkedHashMap<>();
         Map<String, String> headers = new LinkedHashMap<>();
+        String key = split(properties.getHeaders(), attributes, headers);
+        if (properties.getContentType() != null) {
+            attributes.put(DATA_CONTENT_TYPE, properties.getContentType());
+        }
+        String routingKey = envelope.getRoutingKey();
+        if (!envelope.getExchange().isEmpty()) {
+            // what the message says of an earlier routing key is history: this is the one it came with
+            if (routingKey == null || routingKey.isEmpty()) {
+                headers.remove(ROUTING_KEY);
+            } else {
+                headers.put(ROUTING_KEY, routingKey);
+                if (key == null && keySource == ChannelOptions.KeySource.ROUTING_KEY) {
+                    key = routingKey;
+                }
+            }
+        }
+        Instant timestamp = properties.getTimestamp() == null ? null : properties.getTimestamp().toInstant();
+        return new Incoming(key, Collections.unmodifiableMap(attributes), Collections.unmodifiableMap(headers),
+                properties.getMessageId(), timestamp);
+    }
+
+    /**
+     * Splits a message's headers into CloudEvents attributes and other headers.
+     *
+     * @return the {@code cloudEvents:partitionkey}, or null
+     */
+    private static String split(Map<String, Object> raw, Map<String, String> attributes, Map<String, String> headers) {
         String key = null;
-        Map<String, Object> raw = properties.getHeaders() == null ? Map.of() : properties.getHeaders();
+        if (raw == null) {
+            return null;
+        }
         for (Map.Entry<String, Object> e : raw.entrySet()) {
             String name = e.getKey();
             String value = text(e.getValue());
@@ -211,24 +240,7 @@ final class MessageMapping {
                 headers.put(ce, value);
             }
         }
-        if (properties.getContentType() != null) {
-            attributes.put(DATA_CONTENT_TYPE, properties.getContentType());
-        }
-        String routingKey = envelope.getRoutingKey();
-        if (!envelope.getExchange().isEmpty()) {
-            // what the message says of an earlier routing key is history: this is the one it came with
-            if (routingKey == null || routingKey.isEmpty()) {
-                headers.remove(ROUTING_KEY);
-            } else {
-                headers.put(ROUTING_KEY, routingKey);
-                if (key == null && keySource == ChannelOptions.KeySource.ROUTING_KEY) {
-                    key = routingKey;
-                }
-            }
-        }
-        Instant timestamp = properties.getTimestamp() == null ? null : properties.getTimestamp().toInstant();
-        return new Incoming(key, Collections.unmodifiableMap(attributes), Collections.unmodifiableMap(headers),
-                properties.getMessageId(), timestamp);
+        return key;
     }
 
     /** A header value as text, or null for a value that has no text form (a table, such as x-death). */

@@ -154,7 +154,15 @@ final class RabbitMqTopology {
                     + ChannelOptions.describe(options.channel(), ChannelOptions.QUEUE)
                     + " to consume the queue it routes to");
         }
-        String exchange = options.exchange() != null ? options.exchange() : destination;
+        require(options.channel(), needed(g, options));
+        if (config.declare()) {
+            declare(g, options);
+        }
+        return g;
+    }
+
+    /** What a group needs to exist: what its channel's options name, and with declare=false all the rest. */
+    private List<Needed> needed(Group g, ChannelOptions options) {
         List<Needed> needed = new ArrayList<>();
         if (options.queue() != null) {
             needed.add(new Needed("queue", options.queue(),
@@ -165,34 +173,40 @@ final class RabbitMqTopology {
         if (!config.declare()) {
             if (options.queue() == null) {
                 if (options.exchange() == null) {
-                    needed.add(new Needed("exchange", destination, DECLARE));
+                    needed.add(new Needed("exchange", g.destination(), DECLARE));
                 }
                 needed.add(new Needed("queue", g.queue(), DECLARE));
             }
             needed.add(new Needed("exchange", g.deadLetterExchange(), DECLARE));
             needed.add(new Needed("queue", g.deadLetterQueue(), DECLARE));
-            require(options.channel(), needed);
-            return g;
         }
-        require(options.channel(), needed);
+        return needed;
+    }
+
+    /**
+     * Declares a group's objects in one round trip: its destination's exchange (unless it uses an
+     * existing exchange or queue), its dead-letter exchange and queue, and its own queue bound with
+     * the channel's {@code routing-key} (default {@code #}).
+     */
+    private void declare(Group g, ChannelOptions options) {
+        String exchange = options.exchange() != null ? options.exchange() : g.destination();
         String binding = options.routingKey() != null ? options.routingKey() : ALL;
-        run("the queues of group '" + group + "' on '" + destination + "'", c -> {
+        run("the queues of group '" + g.name() + "' on '" + g.destination() + "'", c -> {
             if (options.exchange() == null && options.queue() == null) {
-                declarations.exchange(destination);
-                c.exchangeDeclareNoWait(destination, BuiltinExchangeType.TOPIC, true, false, false, null);
+                declarations.exchange(g.destination());
+                c.exchangeDeclareNoWait(g.destination(), BuiltinExchangeType.TOPIC, true, false, false, null);
             }
             declarations.exchange(g.deadLetterExchange());
             c.exchangeDeclareNoWait(g.deadLetterExchange(), BuiltinExchangeType.TOPIC, true, false, false, null);
             // the dead-letter queue is declared exactly as the queue of group g on d.dlq would be,
             // so that such a group (a replay app) finds it equivalent and reads it
-            Group dead = Group.of(g.deadLetterExchange(), group);
+            Group dead = Group.of(g.deadLetterExchange(), g.name());
             // the reply to the last declaration confirms them all
             queue(c, dead, dead.destination(), ALL, g.ownQueue());
             if (g.ownQueue()) {
                 queue(c, g, exchange, binding, false);
             }
         });
-        return g;
     }
 
     private static final String DECLARE = "the transport declares nothing: " + RabbitMqConfig.describe(
