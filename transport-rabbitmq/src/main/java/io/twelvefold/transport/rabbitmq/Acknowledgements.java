@@ -71,6 +71,8 @@ final class Acknowledgements {
     /** When the oldest of them completed ({@link System#nanoTime()}); guarded by lock. */
     private long gapSince;
     private volatile int generation;
+    /** The size of outstanding, readable without the lock (for the log line of a lost connection). */
+    private volatile int unacknowledged;
     /** The thread delivering to the handler now, whose completions wait for the end of its run. */
     private volatile Thread delivering;
 
@@ -94,15 +96,14 @@ final class Acknowledgements {
     int delivered(long tag) {
         synchronized (lock) {
             outstanding.put(tag, Boolean.FALSE);
+            unacknowledged = outstanding.size();
             return generation;
         }
     }
 
     /** @return the deliveries of the current generation handed out and not yet acknowledged */
     int unacknowledged() {
-        synchronized (lock) {
-            return outstanding.size();
-        }
+        return unacknowledged;
     }
 
     /**
@@ -160,6 +161,7 @@ final class Acknowledgements {
         synchronized (lock) {
             int count = outstanding.size();
             outstanding.clear();
+            unacknowledged = 0;
             completedAfterGap = 0;
             gapSince = 0;
             generation++;
@@ -205,6 +207,7 @@ final class Acknowledgements {
                 // the channel is gone: the broker redelivers what was not acknowledged
                 LOG.debug("Acknowledging on queue '{}' failed; the broker will redeliver", queue, e);
             }
+            unacknowledged = outstanding.size();
         }
     }
 

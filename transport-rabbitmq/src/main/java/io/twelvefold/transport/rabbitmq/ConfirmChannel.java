@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +50,11 @@ final class ConfirmChannel {
     private final ArrayDeque<Send> unconfirmed = new ArrayDeque<>();
     /** Sends waiting for the connection to come back, in order; guarded by {@link #lock}. */
     private final ArrayDeque<Send> waiting = new ArrayDeque<>();
+    /**
+     * How many sends are unconfirmed or waiting, readable without the lock (the log line of a lost
+     * connection counts them from the client's thread, which must not wait for a publishing one).
+     */
+    private final AtomicInteger held = new AtomicInteger();
     private Channel channel;
     private boolean down;
     private boolean closed;
@@ -148,6 +154,7 @@ final class ConfirmChannel {
                         "The RabbitMQ publishing channel is closed; create a new transport"));
                 return send.future;
             }
+            held.incrementAndGet();
             if (down) {
                 waiting.add(send);
             } else {
@@ -194,6 +201,7 @@ final class ConfirmChannel {
                     done.add(send);
                 }
             }
+            held.addAndGet(-done.size());
         }
         // complete outside the lock: callers may send again from their callbacks
         completeAll(done, ack);
@@ -276,9 +284,7 @@ final class ConfirmChannel {
 
     /** @return the sends published and not yet confirmed, or held while the connection is down */
     int unconfirmed() {
-        synchronized (lock) {
-            return unconfirmed.size() + waiting.size();
-        }
+        return held.get();
     }
 
     private void shutdown(Channel source, ShutdownSignalException cause) {
@@ -300,6 +306,7 @@ final class ConfirmChannel {
                 // a channel error: the broker will not confirm what it held, and the channel stays closed
                 failed.addAll(unconfirmed);
                 unconfirmed.clear();
+                held.addAndGet(-failed.size());
                 channel = null;
             }
         }
@@ -340,6 +347,7 @@ final class ConfirmChannel {
             failed.addAll(waiting);
             unconfirmed.clear();
             waiting.clear();
+            held.addAndGet(-failed.size());
             c = channel;
             channel = null;
         }

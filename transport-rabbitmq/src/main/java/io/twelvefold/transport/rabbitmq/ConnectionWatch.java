@@ -110,7 +110,7 @@ final class ConnectionWatch {
     }
 
     private void lost(String role, String what) {
-        // counted before the lock: the channels take their own locks, and call resent() under them
+        // read without any lock: this runs on the client's thread of the lost connection
         int sends = unconfirmedSends.getAsInt();
         int deliveries = unacknowledged.getAsInt();
         synchronized (this) {
