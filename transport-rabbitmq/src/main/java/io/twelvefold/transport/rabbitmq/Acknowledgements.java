@@ -23,11 +23,12 @@ import org.slf4j.LoggerFactory;
  * with one {@code basic.ack multiple=true} for the longest run of completed tags from the oldest
  * unacknowledged one. A completion made on the thread that is delivering to the handler (the
  * consumer's thread, where the runtime runs short attempts itself) is flushed by that thread when
- * its run of deliveries ends, or every {@value #FLUSH_EVERY} deliveries. A completion made on any
- * other thread (a worker, the thread that completes a batch of publisher confirms) schedules one
- * flush on the transport's executor unless one is already pending: the completions made while it
- * waits to run go out with it. A confirm batch that completes many inputs one after the other thus
- * costs one {@code basic.ack}, as in a hand-written loop, at the price of one hand-off per flush.
+ * its run of deliveries ends, or every {@value #FLUSH_EVERY} deliveries. A completion made while a
+ * batch of publisher confirms completes ({@link ConfirmBatches}) is flushed at the end of that
+ * batch, by the thread that completes it: a confirm batch that completes many inputs one after the
+ * other costs one {@code basic.ack}, as in a hand-written loop. A completion made on any other
+ * thread at any other time (a worker) schedules one flush on the transport's executor unless one is
+ * already pending: the completions made while it waits to run go out with it.
  *
  * <p><b>Gaps.</b> Completions after a gap (an older message still being processed, which is the rule
  * with concurrent keys) wait for the gap to close, so that one multiple-ack covers them too: each
@@ -52,10 +53,13 @@ final class Acknowledgements {
     private final Channel channel;
     private final String queue;
     private final Executor executor;
+    private final ConfirmBatches batches;
     /** Completions after a gap acknowledged one by one from this many on. */
     private final int gapAckThreshold;
     private final ConcurrentLinkedQueue<RabbitMqMessage> completions = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean flushPending = new AtomicBoolean();
+    /** Whether this subscription waits for the end of a confirm batch to flush. */
+    private final AtomicBoolean waitingForBatch = new AtomicBoolean();
     private final Runnable flushTask = new Runnable() {
         @Override
         public void run() {
@@ -76,10 +80,11 @@ final class Acknowledgements {
     /** The thread delivering to the handler now, whose completions wait for the end of its run. */
     private volatile Thread delivering;
 
-    Acknowledgements(Channel channel, String queue, int prefetch, Executor executor) {
+    Acknowledgements(Channel channel, String queue, int prefetch, Executor executor, ConfirmBatches batches) {
         this.channel = channel;
         this.queue = queue;
         this.executor = executor;
+        this.batches = batches;
         this.gapAckThreshold = Math.max(1, prefetch / 2);
     }
 
@@ -116,8 +121,8 @@ final class Acknowledgements {
             return;
         }
         completions.add(message);
-        if (Thread.currentThread() == delivering) {
-            return; // flushed when the run of deliveries ends
+        if (Thread.currentThread() == delivering || batches.leave(this)) {
+            return; // flushed when the run of deliveries, or the confirm batch, ends
         }
         if (flushPending.compareAndSet(false, true)) {
             try {
@@ -126,6 +131,17 @@ final class Acknowledgements {
                 flushTask.run(); // the transport is closing
             }
         }
+    }
+
+    /** @return whether this call marked the subscription as waiting for the end of a confirm batch */
+    boolean markWaiting() {
+        return waitingForBatch.compareAndSet(false, true);
+    }
+
+    /** The confirm batch it waited for ended: flushes, on the calling thread. */
+    void flushWaiting() {
+        waitingForBatch.set(false);
+        flush(false);
     }
 
     /** The calling thread starts a run of deliveries to the handler. */

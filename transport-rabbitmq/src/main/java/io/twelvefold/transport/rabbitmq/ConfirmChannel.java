@@ -42,6 +42,7 @@ final class ConfirmChannel {
     private final Connection connection;
     private final RabbitMqMeters meters;
     private final ConnectionWatch watch;
+    private final ConfirmBatches batches;
     private final Object lock = new Object();
     /**
      * Unconfirmed sends in publish order (so by increasing sequence number, which is how the broker
@@ -92,10 +93,11 @@ final class ConfirmChannel {
         }
     }
 
-    ConfirmChannel(Connection connection, RabbitMqMeters meters, ConnectionWatch watch) {
+    ConfirmChannel(Connection connection, RabbitMqMeters meters, ConnectionWatch watch, ConfirmBatches batches) {
         this.connection = connection;
         this.meters = meters;
         this.watch = watch;
+        this.batches = batches;
         synchronized (lock) {
             channel = open();
         }
@@ -203,8 +205,14 @@ final class ConfirmChannel {
             }
             held.addAndGet(-done.size());
         }
-        // complete outside the lock: callers may send again from their callbacks
-        completeAll(done, ack);
+        // complete outside the lock: callers may send again from their callbacks; the acknowledgements
+        // that completing the batch makes go out together at its end
+        batches.started();
+        try {
+            completeAll(done, ack);
+        } finally {
+            batches.ended();
+        }
     }
 
     private static void completeAll(List<Send> done, boolean ack) {

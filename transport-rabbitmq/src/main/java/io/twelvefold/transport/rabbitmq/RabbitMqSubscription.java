@@ -86,7 +86,7 @@ final class RabbitMqSubscription implements Subscription {
         this.redeliveries = redeliveries;
         this.meters = transport.meters();
         this.watch = transport.watch();
-        this.acks = new Acknowledgements(channel, group.queue(), prefetch, executor);
+        this.acks = new Acknowledgements(channel, group.queue(), prefetch, executor, transport.confirmBatches());
     }
 
     /** Starts consuming; returns once the broker registered the consumer. */

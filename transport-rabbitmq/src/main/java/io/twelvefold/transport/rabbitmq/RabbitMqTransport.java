@@ -57,6 +57,7 @@ final class RabbitMqTransport implements Transport {
     /** Counting from now, registered with the app's registry when the app is ready ({@link #onReady}). */
     private final RabbitMqMeters meters;
     private final ConnectionWatch watch;
+    private final ConfirmBatches batches = new ConfirmBatches();
     /** The publishing channels once open. */
     private volatile ConfirmChannel[] channels;
     private final AtomicInteger roundRobin = new AtomicInteger();
@@ -80,7 +81,7 @@ final class RabbitMqTransport implements Transport {
             ConfirmChannel[] opened = new ConfirmChannel[config.publisherChannels()];
             try {
                 for (int i = 0; i < opened.length; i++) {
-                    opened[i] = new ConfirmChannel(publishing, meters, watch);
+                    opened[i] = new ConfirmChannel(publishing, meters, watch, batches);
                 }
             } catch (RuntimeException e) {
                 for (ConfirmChannel c : opened) {
@@ -350,6 +351,10 @@ final class RabbitMqTransport implements Transport {
 
     ConnectionWatch watch() {
         return watch;
+    }
+
+    ConfirmBatches confirmBatches() {
+        return batches;
     }
 
     /** The sends of a publisher that are not confirmed yet, on every publishing channel. */

@@ -139,6 +139,7 @@ public final class RabbitMqTransportProvider implements TransportProvider {
             "io.twelvefold.transport.rabbitmq.RabbitMqMeters",
             "io.twelvefold.transport.rabbitmq.MessageMapping",
             "io.twelvefold.transport.rabbitmq.Acknowledgements",
+            "io.twelvefold.transport.rabbitmq.ConfirmBatches",
             "io.twelvefold.transport.rabbitmq.ConnectionWatch",
             "io.twelvefold.transport.rabbitmq.Connector");
 

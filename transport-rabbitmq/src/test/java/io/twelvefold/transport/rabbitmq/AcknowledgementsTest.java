@@ -77,7 +77,7 @@ class AcknowledgementsTest {
     void otherThreadCoalesces() throws Exception {
         List<Ack> acks = new ArrayList<>();
         Manual executor = new Manual();
-        Acknowledgements a = new Acknowledgements(recording(acks), "q", 200, executor);
+        Acknowledgements a = new Acknowledgements(recording(acks), "q", 200, executor, new ConfirmBatches());
         List<RabbitMqMessage> messages = new ArrayList<>();
         for (long tag = 1; tag <= 100; tag++) {
             messages.add(message(tag, a.delivered(tag)));
@@ -93,11 +93,33 @@ class AcknowledgementsTest {
     }
 
     @Test
+    @DisplayName("Completions made while a confirm batch completes, on any thread, go out at its end on the completing thread, without a hand-off")
+    void confirmBatchFlushesAtItsEnd() throws Exception {
+        List<Ack> acks = new ArrayList<>();
+        Manual executor = new Manual();
+        ConfirmBatches batches = new ConfirmBatches();
+        Acknowledgements a = new Acknowledgements(recording(acks), "q", 200, executor, batches);
+        List<RabbitMqMessage> messages = new ArrayList<>();
+        for (long tag = 1; tag <= 10; tag++) {
+            messages.add(message(tag, a.delivered(tag)));
+        }
+        batches.started();
+        messages.subList(0, 5).forEach(a::completed);
+        Thread worker = new Thread(() -> messages.subList(5, 10).forEach(a::completed), "worker");
+        worker.start();
+        worker.join();
+        assertThat(acks).as("before the batch ends").isEmpty();
+        batches.ended();
+        assertThat(acks).containsExactly(new Ack(10, true));
+        assertThat(executor.pending()).as("hand-offs").isZero();
+    }
+
+    @Test
     @DisplayName("Completions made by the thread delivering to the handler wait for the end of its run, or every 32 deliveries")
     void deliveringThreadFlushesAtTheEndOfItsRun() {
         List<Ack> acks = new ArrayList<>();
         Manual executor = new Manual();
-        Acknowledgements a = new Acknowledgements(recording(acks), "q", 200, executor);
+        Acknowledgements a = new Acknowledgements(recording(acks), "q", 200, executor, new ConfirmBatches());
         a.runStarted();
         for (long tag = 1; tag <= 40; tag++) {
             a.completed(message(tag, a.delivered(tag)));
@@ -117,7 +139,7 @@ class AcknowledgementsTest {
     void voidedCompletionsAreDropped() {
         List<Ack> acks = new ArrayList<>();
         Manual executor = new Manual();
-        Acknowledgements a = new Acknowledgements(recording(acks), "q", 200, executor);
+        Acknowledgements a = new Acknowledgements(recording(acks), "q", 200, executor, new ConfirmBatches());
         RabbitMqMessage old = message(1, a.delivered(1));
         assertThat(a.voidAll()).as("voided").isEqualTo(1);
         RabbitMqMessage fresh = message(1, a.delivered(1)); // the same tag on the recovered channel
@@ -135,13 +157,24 @@ class AcknowledgementsTest {
         List<Ack> acks = new ArrayList<>();
         ExecutorService executor = Executors.newCachedThreadPool();
         int n = 20_000;
-        Acknowledgements a = new Acknowledgements(recording(acks), "q", n, executor);
+        ConfirmBatches batches = new ConfirmBatches();
+        Acknowledgements a = new Acknowledgements(recording(acks), "q", n, executor, batches);
         List<RabbitMqMessage> messages = new ArrayList<>();
         for (long tag = 1; tag <= n; tag++) {
             messages.add(message(tag, a.delivered(tag)));
         }
         int threads = 4;
         CountDownLatch done = new CountDownLatch(threads);
+        java.util.concurrent.atomic.AtomicBoolean confirming = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread confirms = new Thread(() -> {
+            // batches of confirms complete meanwhile: some completions are left to their ends
+            while (confirming.get()) {
+                batches.started();
+                Thread.onSpinWait();
+                batches.ended();
+            }
+        }, "confirms");
+        confirms.start();
         for (int t = 0; t < threads; t++) {
             int first = t;
             new Thread(() -> {
@@ -152,6 +185,8 @@ class AcknowledgementsTest {
             }, "acker-" + t).start();
         }
         assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        confirming.set(false);
+        confirms.join();
         a.close();
         executor.shutdown();
         assertThat(executor.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
