@@ -14,7 +14,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,10 +26,10 @@ import org.slf4j.LoggerFactory;
  * <p>Sends are numbered with the channel's publish sequence and completed when the broker
  * confirms them ({@code basic.ack}, possibly {@code multiple}), failed on {@code basic.nack} or
  * when the broker returned the message as unroutable ({@code mandatory}; the return comes before
- * the ack, and is correlated with the unconfirmed sends by the event's {@code cloudEvents:id}, the
- * exchange and the routing key: when several unconfirmed sends match, all of them fail, so that a
- * returned message is never taken for a stored one; the others are then sent again, a duplicate at
- * worst).
+ * the ack, and is correlated with the unconfirmed sends by what every message carries: its
+ * {@code message-id} (the event id, absent on a plain message without one), the exchange and the
+ * routing key. When several unconfirmed sends match, all of them fail, so that a returned message
+ * is never taken for a stored one; the others are then sent again, a duplicate at worst).
  *
  * <p>When the connection drops, the sends not yet confirmed cannot be confirmed any more: they are
  * kept, with the sends made while the connection is down, and published again, in order, once the
@@ -39,6 +41,8 @@ final class ConfirmChannel {
 
     private final Connection connection;
     private final RabbitMqMeters meters;
+    private final ConnectionWatch watch;
+    private final ConfirmBatches batches;
     private final Object lock = new Object();
     /**
      * Unconfirmed sends in publish order (so by increasing sequence number, which is how the broker
@@ -47,6 +51,11 @@ final class ConfirmChannel {
     private final ArrayDeque<Send> unconfirmed = new ArrayDeque<>();
     /** Sends waiting for the connection to come back, in order; guarded by {@link #lock}. */
     private final ArrayDeque<Send> waiting = new ArrayDeque<>();
+    /**
+     * How many sends are unconfirmed or waiting, readable without the lock (the log line of a lost
+     * connection counts them from the client's thread, which must not wait for a publishing one).
+     */
+    private final AtomicInteger held = new AtomicInteger();
     private Channel channel;
     private boolean down;
     private boolean closed;
@@ -57,6 +66,8 @@ final class ConfirmChannel {
         final String exchange;
         final String routingKey;
         final OutgoingMessage message;
+        /** The {@code message-id} property, or null. */
+        final String messageId;
         /** The per-message TTL ({@code expiration}, in ms), or null. */
         final String expiration;
         final Map<String, Object> headers;
@@ -65,13 +76,15 @@ final class ConfirmChannel {
         long sequence;
         String returned;
 
-        Send(Object owner, String exchange, String routingKey, OutgoingMessage message, String expiration) {
+        Send(Object owner, String exchange, String routingKey, OutgoingMessage message, String expiration,
+                boolean copy) {
             this.owner = owner;
             this.exchange = exchange;
             this.routingKey = routingKey;
             this.message = message;
+            this.messageId = message.attributes().get(MessageMapping.ID);
             this.expiration = expiration;
-            this.headers = CloudEventsMapping.headers(message);
+            this.headers = MessageMapping.headers(message, copy);
         }
 
         /** Where it goes, for messages: the exchange, or the queue for the default exchange. */
@@ -80,9 +93,11 @@ final class ConfirmChannel {
         }
     }
 
-    ConfirmChannel(Connection connection, RabbitMqMeters meters) {
+    ConfirmChannel(Connection connection, RabbitMqMeters meters, ConnectionWatch watch, ConfirmBatches batches) {
         this.connection = connection;
         this.meters = meters;
+        this.watch = watch;
+        this.batches = batches;
         synchronized (lock) {
             channel = open();
         }
@@ -121,37 +136,27 @@ final class ConfirmChannel {
     }
 
     /**
-     * Publishes a message (mandatory, persistent) to an exchange.
-     *
-     * @param owner the publisher that sends it (see {@link #pending})
-     * @param exchange the exchange, never null
-     * @param message the message, never null
-     * @return completes when confirmed, never null
-     */
-    CompletableFuture<Void> send(Object owner, String exchange, OutgoingMessage message) {
-        return send(owner, exchange, CloudEventsMapping.routingKey(message.key()), message, null);
-    }
-
-    /**
-     * Publishes a message (mandatory, persistent) with a routing key of its own and, optionally, a
-     * per-message TTL: a copy for a delayed retry, to a queue through the default exchange.
+     * Publishes a message (mandatory, persistent).
      *
      * @param owner the publisher or subscription that sends it (see {@link #pending})
      * @param exchange the exchange, never null ({@code ""} for the default exchange)
      * @param routingKey the routing key, never null
      * @param message the message, never null
      * @param expiration the {@code expiration} property (milliseconds), or null for none
+     * @param copy whether it is a copy of a delivery (for a delayed retry, or the redelivery guard),
+     *     which keeps its key and routing key in its headers (see {@link MessageMapping#headers})
      * @return completes when confirmed, never null
      */
     CompletableFuture<Void> send(Object owner, String exchange, String routingKey, OutgoingMessage message,
-            String expiration) {
-        Send send = new Send(owner, exchange, routingKey, message, expiration);
+            String expiration, boolean copy) {
+        Send send = new Send(owner, exchange, routingKey, message, expiration, copy);
         synchronized (lock) {
             if (closed) {
                 send.future.completeExceptionally(new TransportException(
                         "The RabbitMQ publishing channel is closed; create a new transport"));
                 return send.future;
             }
+            held.incrementAndGet();
             if (down) {
                 waiting.add(send);
             } else {
@@ -168,10 +173,7 @@ final class ConfirmChannel {
             channel = open();
         }
         send.sequence = channel.getNextPublishSeqNo();
-        AMQP.BasicProperties properties = CloudEventsMapping.properties(send.message, send.headers);
-        if (send.expiration != null) {
-            properties = properties.builder().expiration(send.expiration).build();
-        }
+        AMQP.BasicProperties properties = MessageMapping.properties(send.message, send.headers, send.expiration);
         unconfirmed.addLast(send);
         try {
             channel.basicPublish(send.exchange, send.routingKey, true, properties, send.message.payload());
@@ -201,16 +203,15 @@ final class ConfirmChannel {
                     done.add(send);
                 }
             }
+            held.addAndGet(-done.size());
         }
         // complete outside the lock: callers may send again from their callbacks; the acknowledgements
-        // that completing the batch makes on this thread go out together at its end
-        AckBatch batch = done.size() > 1 ? AckBatch.open() : null;
+        // that completing the batch makes go out together at its end
+        batches.started();
         try {
             completeAll(done, ack);
         } finally {
-            if (batch != null) {
-                batch.close();
-            }
+            batches.ended();
         }
     }
 
@@ -267,16 +268,14 @@ final class ConfirmChannel {
 
     private void returned(Channel source, AMQP.BasicProperties properties, int code, String text, String exchange,
             String routingKey) {
-        Object id = properties.getHeaders() == null ? null
-                : properties.getHeaders().get(CloudEventsMapping.PREFIX + "id");
-        String eventId = id == null ? null : id.toString();
+        String messageId = properties.getMessageId();
         int matched = 0;
         synchronized (lock) {
-            if (source == channel && eventId != null) {
+            if (source == channel) {
                 for (Send send : unconfirmed) {
-                    if (eventId.equals(send.message.attributes().get("id")) && send.exchange.equals(exchange)
+                    if (Objects.equals(messageId, send.messageId) && send.exchange.equals(exchange)
                             && send.routingKey.equals(routingKey)) {
-                        // a send of the same event that is already failed takes this return too
+                        // a send of the same message that is already failed takes this return too
                         if (send.returned == null) {
                             send.returned = code + " " + text;
                         }
@@ -289,6 +288,11 @@ final class ConfirmChannel {
             LOG.warn("RabbitMQ returned a message from exchange '{}' ({} {}) that no send is waiting for", exchange,
                     code, text);
         }
+    }
+
+    /** @return the sends published and not yet confirmed, or held while the connection is down */
+    int unconfirmed() {
+        return held.get();
     }
 
     private void shutdown(Channel source, ShutdownSignalException cause) {
@@ -305,14 +309,12 @@ final class ConfirmChannel {
                 for (int i = again.size() - 1; i >= 0; i--) {
                     waiting.addFirst(again.get(i));
                 }
-                if (!again.isEmpty()) {
-                    LOG.warn("RabbitMQ connection lost with {} unconfirmed send(s); they will be sent again after recovery",
-                            again.size());
-                }
+                LOG.debug("RabbitMQ publishing channel lost with {} unconfirmed send(s)", again.size());
             } else if (!cause.isInitiatedByApplication()) {
                 // a channel error: the broker will not confirm what it held, and the channel stays closed
                 failed.addAll(unconfirmed);
                 unconfirmed.clear();
+                held.addAndGet(-failed.size());
                 channel = null;
             }
         }
@@ -323,19 +325,20 @@ final class ConfirmChannel {
     }
 
     private void recovered(Channel source) {
+        int count;
         synchronized (lock) {
             if (source != channel || closed) {
                 return;
             }
             down = false;
-            int count = waiting.size();
+            count = waiting.size();
             while (!waiting.isEmpty() && !down) {
                 publish(waiting.poll());
             }
-            if (count > 0) {
-                meters.resent(count);
-                LOG.info("RabbitMQ connection recovered: sent {} unconfirmed or held message(s) again", count);
-            }
+        }
+        if (count > 0) {
+            meters.resent(count);
+            watch.resent(count);
         }
     }
 
@@ -352,6 +355,7 @@ final class ConfirmChannel {
             failed.addAll(waiting);
             unconfirmed.clear();
             waiting.clear();
+            held.addAndGet(-failed.size());
             c = channel;
             channel = null;
         }

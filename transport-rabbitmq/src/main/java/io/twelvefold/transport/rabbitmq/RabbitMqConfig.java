@@ -3,9 +3,7 @@ package io.twelvefold.transport.rabbitmq;
 import io.twelvefold.core.ConfigurationException;
 import io.twelvefold.core.spi.ConfigKey;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -21,9 +19,11 @@ record RabbitMqConfig(
         URI uri,
         String virtualHost,
         String connectionName,
+        Duration connectionTimeout,
         Integer prefetch,
         QueueType queueType,
         Ordering ordering,
+        boolean declare,
         int maxDeliveries,
         int publisherChannels,
         Duration recoveryInterval,
@@ -35,9 +35,11 @@ record RabbitMqConfig(
     static final String URI_KEY = "uri";
     static final String VIRTUAL_HOST = "virtual-host";
     static final String CONNECTION_NAME = "connection-name";
+    static final String CONNECTION_TIMEOUT = "connection-timeout";
     static final String PREFETCH = "prefetch";
     static final String QUEUE_TYPE = "queue-type";
     static final String ORDERING = "ordering";
+    static final String DECLARE = "declare";
     static final String MAX_DELIVERIES = "max-deliveries";
     static final String PUBLISHER_CHANNELS = "publisher-channels";
     static final String RECOVERY_INTERVAL = "recovery-interval";
@@ -51,6 +53,7 @@ record RabbitMqConfig(
 
     static final String DEFAULT_URI = "amqp://localhost:5672";
     static final int MAX_PUBLISHER_CHANNELS = 64;
+    private static final Duration MAX_CONNECTION_TIMEOUT = Duration.ofMinutes(10);
 
     /** Every key the transport reads, in the order of the manifest and the docs table. */
     static final List<ConfigKey> KEYS = List.of(
@@ -60,6 +63,8 @@ record RabbitMqConfig(
                     "The virtual host, overriding the one of the URI."),
             new ConfigKey(CONNECTION_NAME, "string", "twelvefold", false,
                     "The client-provided connection name shown by the broker (suffixed -publish and -consume)."),
+            new ConfigKey(CONNECTION_TIMEOUT, "duration", "5s", false,
+                    "How long opening a connection may wait for the TCP connection, and then for the AMQP handshake."),
             new ConfigKey(PREFETCH, "int", null, false,
                     "Unacknowledged messages the broker may push to one subscription (basic.qos); "
                             + "by default the channel's max-in-flight."),
@@ -68,6 +73,9 @@ record RabbitMqConfig(
             new ConfigKey(ORDERING, "string", "none", false,
                     "none (members of a group compete for messages) or single-active-consumer "
                             + "(one member of a group consumes at a time, in queue order)."),
+            new ConfigKey(DECLARE, "boolean", "true", false,
+                    "Whether the transport declares its exchanges, queues and bindings; false declares nothing and "
+                            + "checks that each object it uses exists (for users without the configure permission)."),
             new ConfigKey(MAX_DELIVERIES, "int", "5", false,
                     "Deliveries of one message before the transport rejects it to the dead-letter exchange "
                             + "(the guard against a message that crashes the consumer)."),
@@ -128,8 +136,8 @@ record RabbitMqConfig(
     @Override
     public String toString() {
         return "RabbitMqConfig[uri=" + redact(uri.toString()) + ", virtualHost=" + virtualHost + ", connectionName="
-                + connectionName + ", prefetch=" + prefetch + ", queueType=" + queueType + ", ordering=" + ordering
-                + ", maxDeliveries=" + maxDeliveries + ", publisherChannels=" + publisherChannels
+                + connectionName + ", connectionTimeout=" + connectionTimeout + ", prefetch=" + prefetch + ", queueType="
+                + queueType + ", ordering=" + ordering + ", declare=" + declare + ", maxDeliveries=" + maxDeliveries + ", publisherChannels=" + publisherChannels
                 + ", recoveryInterval=" + recoveryInterval + ", publishTimeout=" + publishTimeout + ", tls=" + tls + "]";
     }
 
@@ -141,13 +149,35 @@ record RabbitMqConfig(
      * @throws ConfigurationException listing every invalid value
      */
     static RabbitMqConfig from(Map<String, String> properties) {
-        Reader r = new Reader(properties);
-        URI uri = r.uri();
+        List<String> problems = new ArrayList<>();
+        RabbitMqConfig config = read(properties, problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigurationException(problems);
+        }
+        return config;
+    }
+
+    /**
+     * Reads the properties, adding a line to {@code problems} for every invalid value.
+     *
+     * @param properties the keys relative to {@code twelvefold.rabbitmq.}, never null
+     * @param problems where the problems go, never null
+     * @return the settings, or null when a value is invalid
+     */
+    static RabbitMqConfig read(Map<String, String> properties, List<String> problems) {
+        int before = problems.size();
+        ConfigReader r = new ConfigReader(properties, KEYS, RabbitMqConfig::describe, problems);
+        URI uri = r.uri(URI_KEY);
         String virtualHost = r.optional(VIRTUAL_HOST);
         String connectionName = r.nonBlank(CONNECTION_NAME);
+        Duration connectionTimeout = r.duration(CONNECTION_TIMEOUT);
+        if (connectionTimeout.compareTo(MAX_CONNECTION_TIMEOUT) > 0) {
+            r.problem(describe(CONNECTION_TIMEOUT) + " must be at most 10m, was '" + r.raw(CONNECTION_TIMEOUT) + "'");
+        }
         Integer prefetch = r.optional(PREFETCH) == null ? null : r.integer(PREFETCH, 1, 65_535);
         QueueType queueType = r.choice(QUEUE_TYPE, QueueType.class);
         Ordering ordering = r.choice(ORDERING, Ordering.class);
+        boolean declare = r.bool(DECLARE);
         int maxDeliveries = r.integer(MAX_DELIVERIES, 1, Integer.MAX_VALUE);
         int publisherChannels = r.integer(PUBLISHER_CHANNELS, 1, MAX_PUBLISHER_CHANNELS);
         Duration recoveryInterval = r.duration(RECOVERY_INTERVAL);
@@ -155,17 +185,17 @@ record RabbitMqConfig(
         boolean tlsEnabled = r.bool(TLS_ENABLED) || (uri != null && "amqps".equalsIgnoreCase(uri.getScheme()));
         Tls tls = new Tls(tlsEnabled, r.optional(TLS_TRUST_STORE), r.optional(TLS_TRUST_STORE_PASSWORD),
                 r.optional(TLS_KEY_STORE), r.optional(TLS_KEY_STORE_PASSWORD), r.bool(TLS_VERIFY_HOSTNAME));
-        if (!r.problems.isEmpty()) {
-            throw new ConfigurationException(r.problems);
+        if (problems.size() > before) {
+            return null;
         }
-        return new RabbitMqConfig(uri, virtualHost, connectionName.strip(), prefetch, queueType, ordering,
-                maxDeliveries, publisherChannels, recoveryInterval, publishTimeout, tls);
+        return new RabbitMqConfig(uri, virtualHost, connectionName, connectionTimeout, prefetch, queueType, ordering,
+                declare, maxDeliveries, publisherChannels, recoveryInterval, publishTimeout, tls);
     }
 
     /** {@code twelvefold.rabbitmq.<key> (TWELVEFOLD_RABBITMQ_<KEY>)}. */
     static String describe(String key) {
-        return "twelvefold." + NAME + "." + key + " (TWELVEFOLD_" + NAME.toUpperCase(Locale.ROOT) + "_"
-                + key.toUpperCase(Locale.ROOT).replace('-', '_').replace('.', '_') + ")";
+        String full = "twelvefold." + NAME + "." + key;
+        return full + " (" + ConfigReader.environmentVariable(full) + ")";
     }
 
     private static final Pattern USER_INFO = Pattern.compile("^([a-zA-Z][a-zA-Z0-9+.-]*://)([^@/]*)@");
@@ -185,135 +215,5 @@ record RabbitMqConfig(
         int colon = userInfo.indexOf(':');
         String user = colon < 0 ? userInfo : userInfo.substring(0, colon);
         return m.group(1) + user + ":<redacted>@" + uri.substring(m.end());
-    }
-
-    /** Reads values, defaults from {@link #KEYS}, and collects problems. */
-    private static final class Reader {
-        private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
-        private final Map<String, String> properties;
-        private final List<String> problems = new ArrayList<>();
-
-        Reader(Map<String, String> properties) {
-            this.properties = properties;
-        }
-
-        String optional(String key) {
-            String value = properties.get(key);
-            if (value == null) {
-                value = defaultOf(key);
-            }
-            return value == null || value.isBlank() ? null : value.strip();
-        }
-
-        String raw(String key) {
-            String value = properties.get(key);
-            return value != null ? value : defaultOf(key);
-        }
-
-        String nonBlank(String key) {
-            String value = raw(key);
-            if (value == null || value.isBlank()) {
-                problems.add(describe(key) + " must not be blank, was '" + (value == null ? "" : value) + "'");
-                return "";
-            }
-            return value;
-        }
-
-        URI uri() {
-            String value = raw(URI_KEY);
-            String shown = value == null ? "" : redact(value);
-            try {
-                URI uri = new URI(value == null ? "" : value.strip());
-                String scheme = uri.getScheme();
-                if (scheme == null || !(scheme.equalsIgnoreCase("amqp") || scheme.equalsIgnoreCase("amqps"))
-                        || uri.getHost() == null) {
-                    problems.add(describe(URI_KEY) + " must be a URI like 'amqp://user:password@host:5672/vhost' "
-                            + "(or amqps://), was '" + shown + "'");
-                    return null;
-                }
-                return uri;
-            } catch (URISyntaxException e) {
-                problems.add(describe(URI_KEY) + " must be a URI like 'amqp://user:password@host:5672/vhost' "
-                        + "(or amqps://), was '" + shown + "'");
-                return null;
-            }
-        }
-
-        int integer(String key, int min, int max) {
-            String value = raw(key);
-            try {
-                int n = Integer.parseInt(value == null ? "" : value.strip());
-                if (n >= min && n <= max) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            problems.add(describe(key) + " must be an integer " + (max == Integer.MAX_VALUE
-                    ? "of at least " + min : "from " + min + " to " + max) + ", was '" + value + "'");
-            return min;
-        }
-
-        boolean bool(String key) {
-            String value = raw(key);
-            String v = value == null ? "" : value.strip().toLowerCase(Locale.ROOT);
-            if (v.equals("true") || v.equals("false")) {
-                return Boolean.parseBoolean(v);
-            }
-            problems.add(describe(key) + " must be true or false, was '" + value + "'");
-            return false;
-        }
-
-        <E extends Enum<E>> E choice(String key, Class<E> type) {
-            String value = raw(key);
-            String v = value == null ? "" : value.strip().toUpperCase(Locale.ROOT).replace('-', '_');
-            for (E e : type.getEnumConstants()) {
-                if (e.name().equals(v)) {
-                    return e;
-                }
-            }
-            List<String> names = new ArrayList<>();
-            for (E e : type.getEnumConstants()) {
-                names.add(e.name().toLowerCase(Locale.ROOT).replace('_', '-'));
-            }
-            problems.add(describe(key) + " must be one of " + String.join(", ", names) + ", was '" + value + "'");
-            return type.getEnumConstants()[0];
-        }
-
-        Duration duration(String key) {
-            String value = raw(key);
-            String v = value == null ? "" : value.strip();
-            Duration d = null;
-            Matcher m = SHORT_DURATION.matcher(v);
-            if (m.matches()) {
-                long n = Long.parseLong(m.group(1));
-                d = switch (m.group(2)) {
-                    case "ms" -> Duration.ofMillis(n);
-                    case "s" -> Duration.ofSeconds(n);
-                    case "m" -> Duration.ofMinutes(n);
-                    default -> Duration.ofHours(n);
-                };
-            } else {
-                try {
-                    d = Duration.parse(v);
-                } catch (DateTimeParseException e) {
-                    // reported below
-                }
-            }
-            if (d == null || d.isNegative() || d.isZero()) {
-                problems.add(describe(key) + " must be a positive duration like '30s', was '" + value + "'");
-                return Duration.ofSeconds(1);
-            }
-            return d;
-        }
-
-        private static String defaultOf(String key) {
-            for (ConfigKey k : KEYS) {
-                if (k.name().equals(key)) {
-                    return k.defaultValue();
-                }
-            }
-            throw new IllegalArgumentException("undeclared key " + key);
-        }
     }
 }

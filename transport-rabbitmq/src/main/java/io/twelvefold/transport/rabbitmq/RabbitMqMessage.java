@@ -2,6 +2,7 @@ package io.twelvefold.transport.rabbitmq;
 
 import io.twelvefold.core.spi.IncomingMessage;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -15,12 +16,14 @@ final class RabbitMqMessage implements IncomingMessage {
     private final String key;
     private final Map<String, String> attributes;
     private final Map<String, String> headers;
+    private final String messageId;
+    private final Instant timestamp;
     private final byte[] payload;
     private final int deliveryCount;
     private final AtomicBoolean acked = new AtomicBoolean();
 
     RabbitMqMessage(RabbitMqSubscription subscription, String destination, long deliveryTag, int generation,
-            CloudEventsMapping.Incoming parts, byte[] payload, int deliveryCount) {
+            MessageMapping.Incoming parts, byte[] payload, int deliveryCount) {
         this.subscription = subscription;
         this.destination = destination;
         this.deliveryTag = deliveryTag;
@@ -28,6 +31,8 @@ final class RabbitMqMessage implements IncomingMessage {
         this.key = parts.key();
         this.attributes = parts.attributes();
         this.headers = parts.headers();
+        this.messageId = parts.messageId();
+        this.timestamp = parts.timestamp();
         this.payload = payload;
         this.deliveryCount = deliveryCount;
     }
@@ -62,6 +67,18 @@ final class RabbitMqMessage implements IncomingMessage {
         return headers;
     }
 
+    /** @return the AMQP {@code message-id} property, or null when the producer set none */
+    @Override
+    public String messageId() {
+        return messageId;
+    }
+
+    /** @return the AMQP {@code timestamp} property (whole seconds), or null when the producer set none */
+    @Override
+    public Instant timestamp() {
+        return timestamp;
+    }
+
     @Override
     public byte[] payload() {
         return payload;
@@ -70,6 +87,20 @@ final class RabbitMqMessage implements IncomingMessage {
     @Override
     public int deliveryCount() {
         return deliveryCount;
+    }
+
+    /**
+     * The attributes a copy of this delivery carries: its own, with its {@code message-id} as the
+     * {@code id} of a plain message, so that the copy keeps the message id (which the runtime takes
+     * as the event id of a plain message).
+     */
+    Map<String, String> copyAttributes() {
+        if (messageId == null || attributes.containsKey(MessageMapping.ID)) {
+            return attributes;
+        }
+        Map<String, String> copy = new java.util.HashMap<>(attributes);
+        copy.put(MessageMapping.ID, messageId);
+        return copy;
     }
 
     int generation() {
@@ -94,6 +125,7 @@ final class RabbitMqMessage implements IncomingMessage {
 
     @Override
     public String toString() {
-        return "RabbitMqMessage[" + destination + "#" + deliveryTag + ", id=" + attributes.get("id") + "]";
+        return "RabbitMqMessage[" + destination + "#" + deliveryTag + ", id="
+                + attributes.getOrDefault(MessageMapping.ID, messageId) + "]";
     }
 }

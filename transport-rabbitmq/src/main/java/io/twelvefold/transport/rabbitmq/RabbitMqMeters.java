@@ -11,9 +11,9 @@ import java.util.function.BooleanSupplier;
  * {@value #RESENT} (sends published again after a recovery), {@value #REJECTED} (messages
  * rejected by the redelivery guard) and {@value #CONNECTED} (1 when connected, else 0).
  *
- * <p>They count from the transport's creation but are registered later, by {@link #register},
- * on a background thread: building the meter registry loads Micrometer, which must not stand
- * between the transport and its first message. What was counted before that is carried over.
+ * <p>They count from the transport's creation and are registered by {@link #register} when the app
+ * is ready ({@link io.twelvefold.core.spi.Transport#onReady}); what was counted before that carries
+ * over. Thread-safe.
  */
 final class RabbitMqMeters {
     static final String RECOVERIES = "twelvefold.rabbitmq.connection.recoveries";
@@ -54,7 +54,7 @@ final class RabbitMqMeters {
     }
 
     /**
-     * Registers the meters; the counts so far carry over.
+     * Registers the meters, once; the counts so far carry over.
      *
      * @param registry the app's registry
      * @param connected what the {@value #CONNECTED} gauge reads

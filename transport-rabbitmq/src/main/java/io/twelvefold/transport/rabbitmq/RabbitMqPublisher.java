@@ -14,21 +14,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes to the topic exchange of one destination through the transport's pool of confirm
- * channels. A key always goes through the same channel, so sends of one key from one thread reach
- * the broker in order. Thread-safe.
+ * Publishes to one exchange (a destination's topic exchange, an existing exchange, or the default
+ * exchange) through the transport's pool of confirm channels, with each message's routing key
+ * ({@link MessageMapping#routingKey}). A key always goes through the same channel, so sends of one
+ * key from one thread reach the broker in order. Thread-safe.
  */
 final class RabbitMqPublisher implements Publisher {
     private static final Logger LOG = LoggerFactory.getLogger(RabbitMqPublisher.class);
 
     private final RabbitMqTransport transport;
     private final String exchange;
+    /** The channel's fixed routing key, or null. */
+    private final String routingKey;
     private final Duration closeTimeout;
     private volatile boolean closed;
 
-    RabbitMqPublisher(RabbitMqTransport transport, String exchange, Duration closeTimeout) {
+    RabbitMqPublisher(RabbitMqTransport transport, String exchange, String routingKey, Duration closeTimeout) {
         this.transport = transport;
         this.exchange = exchange;
+        this.routingKey = routingKey;
         this.closeTimeout = closeTimeout;
     }
 
@@ -39,7 +43,8 @@ final class RabbitMqPublisher implements Publisher {
             return CompletableFuture.failedFuture(new TransportException("The RabbitMQ publisher of exchange '" + exchange
                     + "' is closed"));
         }
-        return transport.channelFor(message.key()).send(this, exchange, message);
+        return transport.channelFor(message.key()).send(this, exchange, MessageMapping.routingKey(message, routingKey),
+                message, null, false);
     }
 
     @Override

@@ -13,14 +13,11 @@ import io.twelvefold.core.spi.MessageHandler;
 import io.twelvefold.core.spi.Subscription;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.NavigableMap;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -36,20 +33,14 @@ import org.slf4j.LoggerFactory;
  * at a time, in order. {@link #pause()} only sets a flag: the broker stops pushing once the
  * prefetch window is full, and what arrives meanwhile waits in the inbox (at most the prefetch).
  *
- * <p><b>Acknowledgements.</b> {@link RabbitMqMessage#ack()} queues the delivery tag; the first
- * acknowledging thread flushes inline while the others leave their tags to it. A flush
- * acknowledges the longest run of completed tags from the oldest unacknowledged one with a single
- * {@code basic.ack multiple=true}. Completions after a gap (an older message still being processed,
- * which is the rule with concurrent keys) wait for the gap to close, so that one multiple-ack
- * covers them too: each {@code basic.ack} costs the broker work, and acknowledging them one by one
- * made the broker, not the processor, the bottleneck. They are acknowledged one by one as soon as a
- * half of the prefetch window waits that way, or a flush finds the oldest of them waiting for
- * more than {@value #GAP_ACK_DELAY_MS} ms, so a message waiting for a long retry never holds the
- * window; and all of them on close.
+ * <p><b>Acknowledgements</b> are batched by {@link Acknowledgements}, whatever thread makes them.
  *
- * <p><b>Redelivery guard.</b> A delivery whose count exceeds {@code max-deliveries} is rejected
- * without requeue, so the broker dead-letters it to {@code <destination>.dlq}: a message that
- * crashes the consumer every time cannot loop.
+ * <p><b>Redelivery guard.</b> A delivery whose count exceeds {@code max-deliveries} is not handed
+ * out: on the group's own queue it is rejected without requeue, so the broker dead-letters it to
+ * {@code <destination>.dlq}; on an existing queue (whose dead-lettering is not the transport's),
+ * the transport publishes it to {@code <destination>.dlq} itself, with the {@code x-first-death-*}
+ * headers the broker would add, and acknowledges it once the broker confirmed the copy. A message
+ * that crashes the consumer every time cannot loop.
  *
  * <p><b>Delayed redelivery.</b> {@link RabbitMqMessage#redeliverLater} publishes a copy to one of
  * the group's retry queues ({@link RabbitMqTopology#declareRetryQueue}), whose expired messages go
@@ -63,52 +54,39 @@ import org.slf4j.LoggerFactory;
 final class RabbitMqSubscription implements Subscription {
     private static final Logger LOG = LoggerFactory.getLogger(RabbitMqSubscription.class);
     private static final String DELIVERY_COUNT = "x-delivery-count";
-    /** How long a completion after a gap may wait for the gap to close before it is acknowledged alone. */
-    static final long GAP_ACK_DELAY_MS = 200;
 
     private final RabbitMqTransport transport;
     private final RabbitMqTopology.Group group;
     private final Channel channel;
-    /** Completions after a gap acknowledged one by one from this many on. */
-    private final int gapAckThreshold;
     private final MessageHandler handler;
     private final Executor executor;
     private final int maxDeliveries;
     private final Map<String, Integer> redeliveries;
     private final RabbitMqMeters meters;
+    private final ConnectionWatch watch;
+    private final Acknowledgements acks;
 
     private final ConcurrentLinkedQueue<RabbitMqMessage> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicInteger drainers = new AtomicInteger();
     private final AtomicReference<String> cancellation = new AtomicReference<>();
 
-    private final Object ackLock = new Object();
-    /** Delivered and not yet acknowledged tags of the current channel: tag → completed; guarded by ackLock. */
-    private final NavigableMap<Long, Boolean> outstanding = new TreeMap<>();
-    private final ConcurrentLinkedQueue<RabbitMqMessage> completions = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger flushers = new AtomicInteger();
-    /** Completed tags waiting behind an older unacknowledged one; guarded by ackLock. */
-    private int completedAfterGap;
-    /** When the oldest of them completed ({@link System#nanoTime()}); guarded by ackLock. */
-    private long gapSince;
-
-    private volatile int generation;
     private volatile boolean paused;
     private volatile boolean closed;
     private volatile boolean cancelledByBroker;
     private volatile String consumerTag;
 
     RabbitMqSubscription(RabbitMqTransport transport, RabbitMqTopology.Group group, Channel channel, int prefetch,
-            MessageHandler handler, Executor executor, int maxDeliveries, Map<String, Integer> redeliveries,
-            RabbitMqMeters meters) {
-        this.meters = meters;
+            MessageHandler handler, Executor executor, Map<String, Integer> redeliveries) {
         this.transport = transport;
         this.group = group;
         this.channel = channel;
-        this.gapAckThreshold = Math.max(1, prefetch / 2);
         this.handler = handler;
         this.executor = executor;
-        this.maxDeliveries = maxDeliveries;
+        this.maxDeliveries = transport.config().maxDeliveries();
         this.redeliveries = redeliveries;
+        this.meters = transport.meters();
+        this.watch = transport.watch();
+        this.acks = new Acknowledgements(channel, group.queue(), prefetch, executor, transport.confirmBatches());
     }
 
     /** Starts consuming; returns once the broker registered the consumer. */
@@ -117,13 +95,13 @@ final class RabbitMqSubscription implements Subscription {
             recoverable.addRecoveryListener(new RecoveryListener() {
                 @Override
                 public void handleRecovery(Recoverable r) {
-                    recovered();
+                    lost();
                 }
 
                 @Override
                 public void handleRecoveryStarted(Recoverable r) {
                     // the deliveries of the lost channel are void from now on
-                    recovered();
+                    lost();
                 }
             });
         }
@@ -163,12 +141,7 @@ final class RabbitMqSubscription implements Subscription {
             }
         }
         // the acknowledgements made before close() count; those after it are ignored
-        flush(true);
-        synchronized (ackLock) {
-            outstanding.clear();
-            completedAfterGap = 0;
-            generation++;
-        }
+        acks.close();
         inbox.clear();
         try {
             if (channel.isOpen()) {
@@ -178,6 +151,11 @@ final class RabbitMqSubscription implements Subscription {
             LOG.debug("Closing the channel of queue '{}' failed", group.queue(), e);
         }
         transport.closed(this);
+    }
+
+    /** @return the deliveries handed out and not yet acknowledged */
+    int unacknowledged() {
+        return acks.unacknowledged();
     }
 
     // ---- delayed redelivery --------------------------------------------------------------------
@@ -190,7 +168,7 @@ final class RabbitMqSubscription implements Subscription {
      *     the broker did not take the copy
      */
     CompletableFuture<Void> redeliverLater(RabbitMqMessage message, Duration delay, Map<String, String> headers) {
-        if (closed || message.generation() != generation) {
+        if (closed || message.generation() != acks.generation()) {
             return CompletableFuture.failedFuture(new TransportException("Delivery " + message + " of queue '"
                     + group.queue() + "' is void (its channel was closed or recovered since): the broker delivers it "
                     + "again, so no copy is stored"));
@@ -201,88 +179,22 @@ final class RabbitMqSubscription implements Subscription {
     // ---- acknowledgements --------------------------------------------------------------------
 
     void acknowledge(RabbitMqMessage message) {
-        if (closed || message.generation() != generation) {
+        if (closed) {
             return;
         }
         if (message.deliveryCount() > 1) {
-            redeliveries.remove(redeliveryKey(message.attributes().get("id")));
+            redeliveries.remove(redeliveryKey(message));
         }
-        completions.add(message);
-        if (!AckBatch.defer(this)) {
-            flushCompletions();
-        }
+        acks.completed(message);
     }
 
-    /** Flushes the queued completions, unless another thread is doing it. */
-    void flushCompletions() {
-        // the first acknowledging thread flushes, inline; the others leave their tags to it, so that
-        // acknowledgements made while it writes go out together, as one multiple-ack where they are contiguous
-        if (flushers.getAndIncrement() != 0) {
-            return;
-        }
-        int missed = 1;
-        do {
-            flush(false);
-            missed = flushers.addAndGet(-missed);
-        } while (missed != 0);
-    }
-
-    /** @param all also acknowledge every completion after a gap (on close) */
-    private void flush(boolean all) {
-        synchronized (ackLock) {
-            RabbitMqMessage m;
-            while ((m = completions.poll()) != null) {
-                if (m.generation() == generation && outstanding.replace(m.offset(), Boolean.TRUE) == Boolean.FALSE) {
-                    if (completedAfterGap++ == 0) {
-                        gapSince = System.nanoTime();
-                    }
-                }
-            }
-            long highest = -1;
-            while (!outstanding.isEmpty() && outstanding.firstEntry().getValue()) {
-                highest = outstanding.pollFirstEntry().getKey();
-                completedAfterGap--;
-            }
-            if (completedAfterGap == 0) {
-                gapSince = 0;
-            }
-            boolean alone = completedAfterGap > 0 && (all || completedAfterGap >= gapAckThreshold
-                    || System.nanoTime() - gapSince > TimeUnit.MILLISECONDS.toNanos(GAP_ACK_DELAY_MS));
-            try {
-                if (highest > 0) {
-                    channel.basicAck(highest, true);
-                }
-                if (alone) {
-                    // so that the window never fills with completed work behind a slow message
-                    for (Iterator<Map.Entry<Long, Boolean>> it = outstanding.entrySet().iterator(); it.hasNext();) {
-                        Map.Entry<Long, Boolean> e = it.next();
-                        if (e.getValue()) {
-                            // the key first: removing a TreeMap entry may move its successor into it
-                            long tag = e.getKey();
-                            it.remove();
-                            channel.basicAck(tag, false);
-                        }
-                    }
-                    completedAfterGap = 0;
-                    gapSince = 0;
-                }
-            } catch (IOException | ShutdownSignalException e) {
-                // the channel is gone: the broker redelivers what was not acknowledged
-                LOG.debug("Acknowledging on queue '{}' failed; the broker will redeliver", group.queue(), e);
-            }
-        }
-    }
-
-    private void recovered() {
-        synchronized (ackLock) {
-            if (!outstanding.isEmpty()) {
-                LOG.warn("RabbitMQ channel of queue '{}' recovered: {} unacknowledged delivery(ies) will be redelivered",
-                        group.queue(), outstanding.size());
-            }
-            outstanding.clear();
-            completedAfterGap = 0;
-            gapSince = 0;
-            generation++;
+    /** The channel was lost: its deliveries are void, the broker delivers them again. */
+    private void lost() {
+        int voided = acks.voidAll();
+        if (voided > 0) {
+            watch.redelivered(voided);
+            LOG.debug("RabbitMQ channel of queue '{}' lost: {} unacknowledged delivery(ies) will be redelivered",
+                    group.queue(), voided);
         }
     }
 
@@ -292,43 +204,61 @@ final class RabbitMqSubscription implements Subscription {
         if (drainers.getAndIncrement() != 0) {
             return;
         }
+        acks.runStarted();
+        int handedOut = 0;
         int missed = 1;
-        do {
-            for (;;) {
-                String reason = cancellation.getAndSet(null);
-                if (reason != null) {
-                    try {
-                        handler.onCancelled(reason);
-                    } catch (RuntimeException e) {
-                        LOG.warn("Handler of queue '{}' failed on cancellation", group.queue(), e);
+        try {
+            do {
+                for (;;) {
+                    String reason = cancellation.getAndSet(null);
+                    if (reason != null) {
+                        cancelled(reason);
                     }
+                    if (paused || closed) {
+                        break;
+                    }
+                    RabbitMqMessage m = inbox.poll();
+                    if (m == null) {
+                        break;
+                    }
+                    if (m.generation() != acks.generation()) {
+                        continue; // its channel was lost: the broker delivers it again
+                    }
+                    try {
+                        handler.onMessage(m);
+                    } catch (RuntimeException e) {
+                        LOG.warn("Handler of queue '{}' failed on {}; the message stays unacknowledged", group.queue(), m,
+                                e);
+                    }
+                    acks.handedOut(++handedOut);
                 }
-                if (paused || closed) {
-                    break;
-                }
-                RabbitMqMessage m = inbox.poll();
-                if (m == null) {
-                    break;
-                }
-                if (m.generation() != generation) {
-                    continue; // its channel was lost: the broker delivers it again
-                }
-                try {
-                    handler.onMessage(m);
-                } catch (RuntimeException e) {
-                    LOG.warn("Handler of queue '{}' failed on {}; the message stays unacknowledged", group.queue(), m, e);
-                }
-            }
-            missed = drainers.addAndGet(-missed);
-        } while (missed != 0);
+                missed = drainers.addAndGet(-missed);
+            } while (missed != 0);
+        } finally {
+            acks.runEnded();
+        }
     }
 
-    private String redeliveryKey(String id) {
-        return group.queue() + "\u0000" + id;
+    private void cancelled(String reason) {
+        try {
+            handler.onCancelled(reason);
+        } catch (RuntimeException e) {
+            LOG.warn("Handler of queue '{}' failed on cancellation", group.queue(), e);
+        }
+    }
+
+    private String redeliveryKey(RabbitMqMessage message) {
+        return redeliveryKey(message.attributes().get(MessageMapping.ID), message.messageId());
+    }
+
+    /** By event id, else message id: what stays the same on a redelivery. */
+    private String redeliveryKey(String eventId, String messageId) {
+        String id = eventId != null ? eventId : messageId;
+        return id == null ? null : group.queue() + "\u0000" + id;
     }
 
     /** How many times this message was delivered, as far as the broker or this process can tell. */
-    private int deliveryCount(Envelope envelope, AMQP.BasicProperties properties, String id) {
+    private int deliveryCount(Envelope envelope, AMQP.BasicProperties properties, String redeliveryKey) {
         int count = 1;
         Map<String, Object> headers = properties.getHeaders();
         if (headers != null && headers.get(DELIVERY_COUNT) instanceof Number n) {
@@ -337,16 +267,62 @@ final class RabbitMqSubscription implements Subscription {
         }
         if (envelope.isRedeliver()) {
             count = Math.max(count, 2);
-            if (id != null) {
+            if (redeliveryKey != null) {
                 // classic queues only flag a redelivery: count them in this process
                 if (redeliveries.size() > 100_000) {
                     redeliveries.clear();
                 }
-                int seen = redeliveries.merge(redeliveryKey(id), 2, (old, two) -> old + 1);
+                int seen = redeliveries.merge(redeliveryKey, 2, (old, two) -> old + 1);
                 count = Math.max(count, seen);
             }
         }
         return count;
+    }
+
+    /**
+     * The redelivery guard: the group's own queue dead-letters a rejected message to
+     * {@code <destination>.dlq}; an existing queue gets a copy published there, acknowledged once
+     * confirmed.
+     */
+    private void guard(Envelope envelope, MessageMapping.Incoming parts, byte[] body, int count, String redeliveryKey) {
+        String id = parts.attributes().getOrDefault(MessageMapping.ID, parts.messageId());
+        if (group.ownQueue()) {
+            try {
+                channel.basicReject(envelope.getDeliveryTag(), false);
+                meters.rejected();
+                told(id, count);
+            } catch (IOException | AlreadyClosedException e) {
+                LOG.debug("Rejecting a message of queue '{}' failed", group.queue(), e);
+            }
+            if (redeliveryKey != null) {
+                redeliveries.remove(redeliveryKey);
+            }
+            return;
+        }
+        RabbitMqMessage m = new RabbitMqMessage(this, group.destination(), envelope.getDeliveryTag(),
+                acks.delivered(envelope.getDeliveryTag()), parts, body, count);
+        Map<String, String> headers = new LinkedHashMap<>(parts.headers());
+        headers.remove(DELIVERY_COUNT);
+        // as the broker does when it dead-letters: the first death is kept
+        headers.putIfAbsent("x-first-death-reason", "rejected");
+        headers.putIfAbsent("x-first-death-queue", group.queue());
+        headers.putIfAbsent("x-first-death-exchange", envelope.getExchange());
+        transport.deadLetter(this, group, m, envelope.getRoutingKey(), headers).whenComplete((v, e) -> {
+            if (e == null) {
+                meters.rejected();
+                told(id, count);
+                m.ack();
+            } else {
+                LOG.warn("Message {} of queue '{}' was delivered {} times (max-deliveries {}) and could not be "
+                        + "dead-lettered to '{}': {}; it stays in the queue", id, group.queue(), count, maxDeliveries,
+                        group.deadLetterExchange(), e.toString());
+            }
+        });
+    }
+
+    private void told(String id, int count) {
+        LOG.error("Message {} of queue '{}' was delivered {} times (max-deliveries {}): dead-lettered to the exchange "
+                + "'{}'", id, group.queue(), count, maxDeliveries, group.deadLetterExchange());
     }
 
     private final class QueueConsumer implements Consumer {
@@ -387,30 +363,17 @@ final class RabbitMqSubscription implements Subscription {
             if (closed) {
                 return; // requeued when the channel closes
             }
-            long deliveryTag = envelope.getDeliveryTag();
-            CloudEventsMapping.Incoming parts = CloudEventsMapping.read(properties);
-            int count = deliveryCount(envelope, properties, parts.attributes().get("id"));
-            int current;
-            synchronized (ackLock) {
-                if (count > maxDeliveries) {
-                    try {
-                        channel.basicReject(deliveryTag, false);
-                        meters.rejected();
-                        LOG.error("Message {} of queue '{}' was delivered {} times (max-deliveries {}): rejected to "
-                                + "the dead-letter exchange '{}'", parts.attributes().get("id"), group.queue(), count,
-                                maxDeliveries, group.deadLetterExchange());
-                    } catch (IOException | AlreadyClosedException e) {
-                        LOG.debug("Rejecting a message of queue '{}' failed", group.queue(), e);
-                    }
-                    redeliveries.remove(redeliveryKey(parts.attributes().get("id")));
-                    return;
-                }
-                outstanding.put(deliveryTag, Boolean.FALSE);
-                // read under the lock, so that a recovery voids the tag and the message together
-                current = generation;
+            MessageMapping.Incoming parts = MessageMapping.read(envelope, properties, group.keySource());
+            String redeliveryKey = redeliveryKey(parts.attributes().get(MessageMapping.ID), parts.messageId());
+            int count = deliveryCount(envelope, properties, redeliveryKey);
+            if (count > maxDeliveries) {
+                guard(envelope, parts, body, count, redeliveryKey);
+                return;
             }
-            inbox.add(new RabbitMqMessage(RabbitMqSubscription.this, group.destination(), deliveryTag, current,
-                    parts, body, count));
+            // registered before it is handed out, so that a recovery voids the tag and the message together
+            int generation = acks.delivered(envelope.getDeliveryTag());
+            inbox.add(new RabbitMqMessage(RabbitMqSubscription.this, group.destination(), envelope.getDeliveryTag(),
+                    generation, parts, body, count));
             drain();
         }
     }

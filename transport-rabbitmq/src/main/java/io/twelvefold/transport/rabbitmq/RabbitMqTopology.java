@@ -7,7 +7,9 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.twelvefold.core.TransportException;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,7 +41,16 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>So the dead letters of group {@code g} are kept from the moment the group exists, and a group
  * named {@code g} that subscribes to the destination {@code d.dlq} (a replay or inspection app)
- * reads them all. Thread-safe; declarations run on one admin channel, reopened after a channel error.
+ * reads them all.
+ *
+ * <p><b>Objects the transport did not make.</b> A channel's {@code queue} is consumed as it is
+ * (only the dead-letter objects of the group are declared beside it), a channel's {@code exchange}
+ * is published to (and the group's own queue bound to it) as it is: neither is ever declared, both
+ * are checked to exist (passive declarations, which the client does not record for recovery). With
+ * {@code declare=false} nothing is declared and every object the transport would declare is checked
+ * instead; the missing ones are named together in one exception.
+ *
+ * <p>Thread-safe; declarations run on one admin channel, reopened after a channel error.
  */
 final class RabbitMqTopology {
     static final String DEAD_LETTER_SUFFIX = ".dlq";
@@ -58,14 +69,36 @@ final class RabbitMqTopology {
      *
      * @param destination the destination (exchange)
      * @param name the group
-     * @param queue the group's queue
+     * @param queue the queue it consumes: its own, or an existing one
      * @param deadLetterExchange the exchange its dead letters go to
      * @param deadLetterQueue the queue that keeps them
+     * @param ownQueue whether the queue is the group's own (declared by the transport), not an existing one
+     * @param keySource where the key of a delivery comes from
      */
-    record Group(String destination, String name, String queue, String deadLetterExchange, String deadLetterQueue) {
+    record Group(String destination, String name, String queue, String deadLetterExchange, String deadLetterQueue,
+            boolean ownQueue, ChannelOptions.KeySource keySource) {
         static Group of(String destination, String group) {
+            return of(destination, group, null, ChannelOptions.KeySource.HEADER);
+        }
+
+        /** @param queue an existing queue, or null for the group's own */
+        static Group of(String destination, String group, String queue, ChannelOptions.KeySource keySource) {
             String dlx = destination + DEAD_LETTER_SUFFIX;
-            return new Group(destination, group, destination + "." + group, dlx, dlx + "." + group);
+            return new Group(destination, group, queue != null ? queue : destination + "." + group, dlx,
+                    dlx + "." + group, queue == null, keySource);
+        }
+    }
+
+    /**
+     * An object a channel needs.
+     *
+     * @param kind {@code exchange} or {@code queue}
+     * @param name its name
+     * @param setting the setting that makes the channel need it: a channel option, or {@code declare}
+     */
+    record Needed(String kind, String name, String setting) {
+        boolean queue() {
+            return kind.equals("queue");
         }
     }
 
@@ -75,43 +108,121 @@ final class RabbitMqTopology {
         this.declarations = declarations;
     }
 
-    /** Declares the topic exchange of a destination. */
-    synchronized void exchange(String destination) {
+    /**
+     * The exchange a channel publishes to, declared or checked: the channel's {@code exchange} as it
+     * is ({@code ""} for the default exchange, whose queue, the channel's fixed routing key, is
+     * checked instead), else the destination's topic exchange.
+     *
+     * @return the exchange name to publish to, never null
+     * @throws TransportException when an object it needs is missing, or a declaration is refused
+     */
+    synchronized String publishing(String destination, ChannelOptions options) {
+        if (options.defaultExchange()) {
+            String key = options.routingKey() != null ? ChannelOptions.ROUTING_KEY : ChannelOptions.QUEUE;
+            require(options.channel(), List.of(new Needed("queue", options.fixedRoutingKey(),
+                    "named by " + ChannelOptions.describe(options.channel(), key))));
+            return "";
+        }
+        if (options.exchange() != null) {
+            require(options.channel(), List.of(exchangeOption(options)));
+            return options.exchange();
+        }
+        if (!config.declare()) {
+            require(options.channel(), List.of(new Needed("exchange", destination, DECLARE)));
+            return destination;
+        }
         run("exchange '" + destination + "'", c -> {
             declarations.exchange(destination);
             c.exchangeDeclare(destination, BuiltinExchangeType.TOPIC, true);
         });
+        return destination;
     }
 
     /**
-     * Declares a group's queue, its dead-letter exchange and queue, and their bindings, in one round
-     * trip: every declaration but the last is sent without waiting for its reply ({@code nowait}).
-     * A channel handles its methods in order and the broker closes it at the first one it refuses,
-     * so the reply to the last declaration confirms them all, and a refusal fails the last one with
-     * the broker's reason for the first.
+     * The objects of a group, declared or checked: its queue (its own, bound to the destination's
+     * topic exchange or to the channel's {@code exchange}, or the channel's existing {@code queue}),
+     * and its dead-letter exchange and queue.
+     *
+     * @throws TransportException when an object it needs is missing, or a declaration is refused
      */
-    synchronized Group group(String destination, String group) {
-        Group g = Group.of(destination, group);
-        run("the queues of group '" + group + "' on '" + destination + "'", c -> {
-            declarations.exchange(g.destination());
-            c.exchangeDeclareNoWait(g.destination(), BuiltinExchangeType.TOPIC, true, false, false, null);
+    synchronized Group group(String destination, String group, ChannelOptions options) {
+        Group g = Group.of(destination, group, options.queue(), options.key());
+        if (options.queue() == null && options.defaultExchange()) {
+            throw new TransportException("Channel '" + options.channel() + "' cannot bind the queue of group '" + group
+                    + "' to the default exchange, was " + ChannelOptions.describe(options.channel(),
+                            ChannelOptions.EXCHANGE) + " = '" + ChannelOptions.DEFAULT_EXCHANGE + "'; set "
+                    + ChannelOptions.describe(options.channel(), ChannelOptions.QUEUE)
+                    + " to consume the queue it routes to");
+        }
+        require(options.channel(), needed(g, options));
+        if (config.declare()) {
+            declare(g, options);
+        }
+        return g;
+    }
+
+    /** What a group needs to exist: what its channel's options name, and with declare=false all the rest. */
+    private List<Needed> needed(Group g, ChannelOptions options) {
+        List<Needed> needed = new ArrayList<>();
+        if (options.queue() != null) {
+            needed.add(new Needed("queue", options.queue(),
+                    "named by " + ChannelOptions.describe(options.channel(), ChannelOptions.QUEUE)));
+        } else if (options.exchange() != null) {
+            needed.add(exchangeOption(options));
+        }
+        if (!config.declare()) {
+            if (options.queue() == null) {
+                if (options.exchange() == null) {
+                    needed.add(new Needed("exchange", g.destination(), DECLARE));
+                }
+                needed.add(new Needed("queue", g.queue(), DECLARE));
+            }
+            needed.add(new Needed("exchange", g.deadLetterExchange(), DECLARE));
+            needed.add(new Needed("queue", g.deadLetterQueue(), DECLARE));
+        }
+        return needed;
+    }
+
+    /**
+     * Declares a group's objects in one round trip: its destination's exchange (unless it uses an
+     * existing exchange or queue), its dead-letter exchange and queue, and its own queue bound with
+     * the channel's {@code routing-key} (default {@code #}).
+     */
+    private void declare(Group g, ChannelOptions options) {
+        String exchange = options.exchange() != null ? options.exchange() : g.destination();
+        String binding = options.routingKey() != null ? options.routingKey() : ALL;
+        run("the queues of group '" + g.name() + "' on '" + g.destination() + "'", c -> {
+            if (options.exchange() == null && options.queue() == null) {
+                declarations.exchange(g.destination());
+                c.exchangeDeclareNoWait(g.destination(), BuiltinExchangeType.TOPIC, true, false, false, null);
+            }
             declarations.exchange(g.deadLetterExchange());
             c.exchangeDeclareNoWait(g.deadLetterExchange(), BuiltinExchangeType.TOPIC, true, false, false, null);
             // the dead-letter queue is declared exactly as the queue of group g on d.dlq would be,
             // so that such a group (a replay app) finds it equivalent and reads it
-            Group dead = Group.of(g.deadLetterExchange(), group);
-            queue(c, dead, false);
-            queue(c, g, true);
+            Group dead = Group.of(g.deadLetterExchange(), g.name());
+            // the reply to the last declaration confirms them all
+            queue(c, dead, dead.destination(), ALL, g.ownQueue());
+            if (g.ownQueue()) {
+                queue(c, g, exchange, binding, false);
+            }
         });
-        return g;
+    }
+
+    private static final String DECLARE = "the transport declares nothing: " + RabbitMqConfig.describe(
+            RabbitMqConfig.DECLARE) + " is false";
+
+    private static Needed exchangeOption(ChannelOptions options) {
+        return new Needed("exchange", options.exchange(),
+                "named by " + ChannelOptions.describe(options.channel(), ChannelOptions.EXCHANGE));
     }
 
     /**
-     * A group's queue, bound to its destination with '#', dead-lettering to its dead-letter exchange.
+     * A group's own queue, bound to an exchange, dead-lettering to its dead-letter exchange.
      *
-     * @param await whether to wait for the binding's reply (else nothing is waited for)
+     * @param nowait whether to send the binding without waiting for its reply (else it is waited for)
      */
-    private void queue(Channel c, Group g, boolean await) throws IOException {
+    private void queue(Channel c, Group g, String exchange, String binding, boolean nowait) throws IOException {
         Map<String, Object> arguments = new HashMap<>();
         arguments.put("x-queue-type", config.queueType().argument());
         arguments.put("x-dead-letter-exchange", g.deadLetterExchange());
@@ -124,10 +235,50 @@ final class RabbitMqTopology {
         }
         declarations.queue(g.queue());
         c.queueDeclareNoWait(g.queue(), true, false, false, arguments);
-        if (await) {
-            c.queueBind(g.queue(), g.destination(), ALL);
+        if (nowait) {
+            c.queueBindNoWait(g.queue(), exchange, binding, null);
         } else {
-            c.queueBindNoWait(g.queue(), g.destination(), ALL, null);
+            c.queueBind(g.queue(), exchange, binding);
+        }
+    }
+
+    /**
+     * Checks that every needed object exists, with passive declarations.
+     *
+     * @throws TransportException naming every missing object and the setting that needs it
+     */
+    private void require(String channel, List<Needed> needed) {
+        List<String> missing = new ArrayList<>();
+        for (Needed n : needed) {
+            String problem = check(n);
+            if (problem != null) {
+                missing.add(problem);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new TransportException("Channel '" + channel + "' needs RabbitMQ objects that are missing: "
+                    + String.join(", ", missing) + "; create them (see the topology in docs/transports/rabbitmq.md) "
+                    + "or change the setting");
+        }
+    }
+
+    /** @return null when the object exists, else what is wrong with it */
+    private String check(Needed n) {
+        try {
+            if (admin == null || !admin.isOpen()) {
+                admin = connection.createChannel();
+            }
+            if (n.queue()) {
+                admin.queueDeclarePassive(n.name());
+            } else {
+                admin.exchangeDeclarePassive(n.name());
+            }
+            return null;
+        } catch (IOException | ShutdownSignalException e) {
+            admin = null; // a failed passive declaration closes the channel
+            String reason = reason(e);
+            String what = n.kind() + " '" + n.name() + "' (" + n.setting() + ")";
+            return reason.startsWith("404 ") ? what : what + " cannot be used: " + reason;
         }
     }
 
@@ -186,6 +337,15 @@ final class RabbitMqTopology {
      */
     synchronized void declareRetryQueue(Group g, String queue) {
         if (retryQueues.contains(queue)) {
+            return;
+        }
+        if (!config.declare()) {
+            String problem = check(new Needed("queue", queue, DECLARE));
+            if (problem != null) {
+                throw new TransportException("RabbitMQ has no retry queue for this delay: " + problem
+                        + "; the retry waits in the process");
+            }
+            retryQueues.add(queue);
             return;
         }
         run("retry queue '" + queue + "' of group '" + g.name() + "' on '" + g.destination() + "'", c -> {

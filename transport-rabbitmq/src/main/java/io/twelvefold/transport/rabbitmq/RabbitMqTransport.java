@@ -3,8 +3,6 @@ package io.twelvefold.transport.rabbitmq;
 import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.Recoverable;
-import com.rabbitmq.client.RecoveryListener;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.twelvefold.core.TransportException;
 import io.twelvefold.core.spi.Capability;
@@ -42,10 +40,9 @@ import org.slf4j.LoggerFactory;
  * publishers under a memory alarm never holds back acknowledgements), both recovered automatically
  * by the client, with their topology.
  *
- * <p>Start-up: the transport's meters are registered, and then its publishing channels opened, on
- * another thread, while the runtime goes on declaring publishers and subscriptions (registering
- * the first meters costs tens of ms of Micrometer class loading, which the runtime itself keeps off
- * the way to READY). A subscription waits for the meters, a send for the channels.
+ * <p>Start-up: the publishing channels open on another thread while the runtime goes on declaring
+ * publishers and subscriptions; the first send waits for them. The transport's meters count from
+ * here and are registered when the app is ready ({@link #onReady}), never on the way to READY.
  */
 final class RabbitMqTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(RabbitMqTransport.class);
@@ -58,7 +55,9 @@ final class RabbitMqTransport implements Transport {
     /** The publishing channels, opened on another thread; see {@link #channelFor}. */
     private final CompletableFuture<ConfirmChannel[]> opening;
     /** Counting from now, registered with the app's registry when the app is ready ({@link #onReady}). */
-    private final RabbitMqMeters meters = new RabbitMqMeters();
+    private final RabbitMqMeters meters;
+    private final ConnectionWatch watch;
+    private final ConfirmBatches batches = new ConfirmBatches();
     /** The publishing channels once open. */
     private volatile ConfirmChannel[] channels;
     private final AtomicInteger roundRobin = new AtomicInteger();
@@ -71,16 +70,18 @@ final class RabbitMqTransport implements Transport {
     private volatile boolean closed;
 
     RabbitMqTransport(RabbitMqConfig config, Connection publishing, Connection consuming, ExecutorService executor,
-            RabbitMqTransportProvider.Declarations declarations) {
+            RabbitMqMeters meters, ConnectionWatch watch, RabbitMqTransportProvider.Declarations declarations) {
         this.config = config;
         this.publishing = publishing;
         this.consuming = consuming;
         this.executor = executor;
+        this.meters = meters;
+        this.watch = watch;
         this.opening = CompletableFuture.supplyAsync(() -> {
             ConfirmChannel[] opened = new ConfirmChannel[config.publisherChannels()];
             try {
                 for (int i = 0; i < opened.length; i++) {
-                    opened[i] = new ConfirmChannel(publishing, meters);
+                    opened[i] = new ConfirmChannel(publishing, meters, watch, batches);
                 }
             } catch (RuntimeException e) {
                 for (ConfirmChannel c : opened) {
@@ -93,8 +94,9 @@ final class RabbitMqTransport implements Transport {
             channels = opened;
             return opened;
         }, executor);
-        listenForRecovery(publishing, true);
-        listenForRecovery(consuming, false);
+        watch.counts(this::unconfirmedSends, this::unacknowledged);
+        watch.watch(publishing, true);
+        watch.watch(consuming, false);
         this.topology = new RabbitMqTopology(publishing, config, declarations);
         EnumSet<Capability> c = EnumSet.of(Capability.FAN_OUT, Capability.REDELIVERY, Capability.PAUSE_RESUME,
                 Capability.DURABLE, Capability.DELAYED_REDELIVERY, Capability.INLINE_PROCESSING);
@@ -118,22 +120,41 @@ final class RabbitMqTransport implements Transport {
         }
     }
 
+    /**
+     * Opens a publisher: to the destination's topic exchange (declared, or checked with
+     * {@code declare=false}), or to the channel's existing {@code exchange}, with the channel's
+     * {@code routing-key} when set.
+     *
+     * @throws io.twelvefold.core.ConfigurationException when the channel's options are invalid
+     * @throws TransportException when an object it needs is missing, naming the setting
+     */
     @Override
     public Publisher publisher(PublisherRequest request) {
-        String destination = Objects.requireNonNull(request, "request").destination();
+        Objects.requireNonNull(request, "request");
         checkOpen();
-        topology.exchange(destination);
-        RabbitMqPublisher publisher = new RabbitMqPublisher(this, destination, config.publishTimeout());
+        ChannelOptions options = ChannelOptions.from(request.channel(), request.options());
+        String exchange = topology.publishing(request.destination(), options);
+        RabbitMqPublisher publisher = new RabbitMqPublisher(this, exchange, options.fixedRoutingKey(),
+                config.publishTimeout());
         publishers.add(publisher);
         return publisher;
     }
 
+    /**
+     * Subscribes a group: to its own queue, bound to the destination's topic exchange (or the
+     * channel's {@code exchange}), or to the channel's existing {@code queue}; declared, or checked
+     * with {@code declare=false}.
+     *
+     * @throws io.twelvefold.core.ConfigurationException when the channel's options are invalid
+     * @throws TransportException when an object it needs is missing or the broker refused the consumer
+     */
     @Override
     public Subscription subscribe(SubscriptionRequest request, MessageHandler handler) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(handler, "handler");
         checkOpen();
-        RabbitMqTopology.Group group = topology.group(request.destination(), request.group());
+        ChannelOptions options = ChannelOptions.from(request.channel(), request.options());
+        RabbitMqTopology.Group group = topology.group(request.destination(), request.group(), options);
         Channel channel = null;
         try {
             channel = consuming.createChannel();
@@ -142,8 +163,8 @@ final class RabbitMqTransport implements Transport {
             }
             int prefetch = config.prefetch() != null ? config.prefetch() : request.prefetch();
             channel.basicQos(prefetch);
-            RabbitMqSubscription subscription = new RabbitMqSubscription(this, group, channel, prefetch, handler, executor,
-                    config.maxDeliveries(), redeliveries, meters);
+            RabbitMqSubscription subscription = new RabbitMqSubscription(this, group, channel, prefetch, handler,
+                    executor, redeliveries);
             subscriptions.add(subscription);
             subscription.start();
             return subscription;
@@ -161,15 +182,31 @@ final class RabbitMqTransport implements Transport {
     }
 
     /**
+     * Publishes a delivery that the redelivery guard stops, from an existing queue, to the group's
+     * dead-letter exchange: with its routing key, key, attributes and the given headers, confirmed.
+     *
+     * @return completes when the broker confirmed the copy, never null
+     */
+    CompletableFuture<Void> deadLetter(RabbitMqSubscription owner, RabbitMqTopology.Group group, RabbitMqMessage message,
+            String routingKey, Map<String, String> headers) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new TransportException("Transport 'rabbitmq' is closed"));
+        }
+        OutgoingMessage copy = new OutgoingMessage(message.key(), message.copyAttributes(), headers, message.payload());
+        return channelFor(message.key()).send(owner, group.deadLetterExchange(), routingKey, copy, null, true);
+    }
+
+    /**
      * Publishes a copy of a delivery to the group's retry queue for its delay
      * ({@link RabbitMqTopology#retryQueue}), declared first if this transport has not yet (on a
      * transport thread, so that no caller waits for the broker), with the delay as the copy's
      * {@code expiration} (rounded up to a millisecond: never earlier), through the key's publishing
      * channel: persistent, mandatory, confirmed.
      *
-     * <p>The copy has the delivery's key, attributes and headers, without the headers the broker
-     * set on it ({@code x-first-death-*}, {@code x-last-death-*}, {@code x-delivery-count}: they
-     * describe this delivery, not the copy's), and with {@code extra} added.
+     * <p>The copy has the delivery's key, attributes, message id and headers (its routing key among
+     * them, see {@link MessageMapping#ROUTING_KEY}), without the headers the broker set on it
+     * ({@code x-first-death-*}, {@code x-last-death-*}, {@code x-delivery-count}: they describe this
+     * delivery, not the copy's), and with {@code extra} added.
      *
      * @return completes when the broker confirmed the copy, never null
      */
@@ -190,7 +227,7 @@ final class RabbitMqTransport implements Transport {
             }
         });
         headers.putAll(extra);
-        OutgoingMessage copy = new OutgoingMessage(message.key(), message.attributes(), headers, message.payload());
+        OutgoingMessage copy = new OutgoingMessage(message.key(), message.copyAttributes(), headers, message.payload());
         if (topology.retryQueueDeclared(queue)) {
             return sendCopy(owner, queue, copy, millis);
         }
@@ -205,7 +242,7 @@ final class RabbitMqTransport implements Transport {
 
     private CompletableFuture<Void> sendCopy(RabbitMqSubscription owner, String queue, OutgoingMessage copy,
             long millis) {
-        CompletableFuture<Void> sent = channelFor(copy.key()).send(owner, "", queue, copy, Long.toString(millis));
+        CompletableFuture<Void> sent = channelFor(copy.key()).send(owner, "", queue, copy, Long.toString(millis), true);
         return sent.whenComplete((v, e) -> {
             if (e != null) {
                 // returned as unroutable: deleted behind our back; the next copy declares it again
@@ -258,24 +295,6 @@ final class RabbitMqTransport implements Transport {
         executor.shutdown();
     }
 
-    private void listenForRecovery(Connection connection, boolean publishing) {
-        if (connection instanceof Recoverable recoverable) {
-            recoverable.addRecoveryListener(new RecoveryListener() {
-                @Override
-                public void handleRecovery(Recoverable r) {
-                    meters.recovered(publishing);
-                    LOG.info("RabbitMQ {} connection recovered", publishing ? "publishing" : "consuming");
-                }
-
-                @Override
-                public void handleRecoveryStarted(Recoverable r) {
-                    LOG.warn("RabbitMQ {} connection lost; reconnecting every {}", publishing ? "publishing" : "consuming",
-                            config.recoveryInterval());
-                }
-            });
-        }
-    }
-
     ConfirmChannel channelFor(String key) {
         ConfirmChannel[] cs = channels;
         if (cs == null) {
@@ -299,6 +318,43 @@ final class RabbitMqTransport implements Transport {
             }
             throw new TransportException("RabbitMQ transport could not start: " + e.getCause(), e.getCause());
         }
+    }
+
+    /** @return the sends published or held and not yet confirmed, on every publishing channel */
+    private int unconfirmedSends() {
+        int n = 0;
+        ConfirmChannel[] cs = channels;
+        if (cs != null) {
+            for (ConfirmChannel c : cs) {
+                n += c.unconfirmed();
+            }
+        }
+        return n;
+    }
+
+    /** @return the deliveries handed out and not yet acknowledged, by every subscription */
+    private int unacknowledged() {
+        int n = 0;
+        for (RabbitMqSubscription s : subscriptions) {
+            n += s.unacknowledged();
+        }
+        return n;
+    }
+
+    RabbitMqConfig config() {
+        return config;
+    }
+
+    RabbitMqMeters meters() {
+        return meters;
+    }
+
+    ConnectionWatch watch() {
+        return watch;
+    }
+
+    ConfirmBatches confirmBatches() {
+        return batches;
     }
 
     /** The sends of a publisher that are not confirmed yet, on every publishing channel. */

@@ -8,29 +8,15 @@ import io.twelvefold.core.spi.ConfigKey;
 import io.twelvefold.core.spi.Transport;
 import io.twelvefold.core.spi.TransportContext;
 import io.twelvefold.core.spi.TransportProvider;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The {@code rabbitmq} transport: RabbitMQ over AMQP 0-9-1 with the RabbitMQ Java client.
@@ -52,11 +38,18 @@ import javax.net.ssl.TrustManagerFactory;
  *   <li>The client recovers connections, channels, consumers and topology; the transport is not
  *       {@linkplain Transport#connected() connected} meanwhile, nor after the broker cancelled a
  *       consumer (its queue was deleted). Sends not confirmed when the connection dropped are sent
- *       again after recovery.</li>
+ *       again after recovery. An outage is logged in one WARN and one INFO line.</li>
+ *   <li>CloudEvents travel in the binary mode of the CloudEvents AMQP binding, plain messages as
+ *       body, {@code content-type}, {@code message-id} and headers.</li>
+ *   <li>A channel may consume an existing queue, publish to an existing exchange (or the default
+ *       exchange) with a fixed routing key, and {@code declare=false} declares nothing: what is
+ *       used is checked to exist.</li>
  * </ul>
  *
- * <p>Configuration, under {@code twelvefold.rabbitmq.}: see {@link #configKeys()} and
- * {@code docs/transports/rabbitmq.md}. Instances are stateless and thread-safe.
+ * <p>Configuration, under {@code twelvefold.rabbitmq.} and
+ * {@code twelvefold.channels.<channel>.rabbitmq.}: see {@link #configKeys()},
+ * {@link #channelConfigKeys()} and {@code docs/transports/rabbitmq.md}. Instances are stateless and
+ * thread-safe.
  *
  * <p>Start-up: when the environment variable {@code TWELVEFOLD_TRANSPORT} or the system property
  * {@code twelvefold.transport} is {@code rabbitmq}, the first instance in the JVM loads the RabbitMQ
@@ -65,8 +58,6 @@ import javax.net.ssl.TrustManagerFactory;
  * connections at the same time.
  */
 public final class RabbitMqTransportProvider implements TransportProvider {
-    private static final int AMQP_PORT = 5672;
-    private static final int AMQPS_PORT = 5671;
     private static final AtomicInteger THREADS = new AtomicInteger();
     private static final AtomicBoolean WARMED_UP = new AtomicBoolean();
 
@@ -146,7 +137,11 @@ public final class RabbitMqTransportProvider implements TransportProvider {
             "io.twelvefold.transport.rabbitmq.RabbitMqSubscription",
             "io.twelvefold.transport.rabbitmq.RabbitMqMessage",
             "io.twelvefold.transport.rabbitmq.RabbitMqMeters",
-            "io.twelvefold.transport.rabbitmq.CloudEventsMapping");
+            "io.twelvefold.transport.rabbitmq.MessageMapping",
+            "io.twelvefold.transport.rabbitmq.Acknowledgements",
+            "io.twelvefold.transport.rabbitmq.ConfirmBatches",
+            "io.twelvefold.transport.rabbitmq.ConnectionWatch",
+            "io.twelvefold.transport.rabbitmq.Connector");
 
     /** A class, not a lambda: this runs on the main thread's start path. */
     private static final class WarmUp implements Runnable {
@@ -203,146 +198,68 @@ public final class RabbitMqTransportProvider implements TransportProvider {
     }
 
     /**
-     * Validates the configuration and opens the two connections, at the same time.
+     * @return the per-channel keys documented in {@code docs/transports/rabbitmq.md}: {@code queue},
+     *     {@code exchange}, {@code routing-key} and {@code key}
+     */
+    @Override
+    public List<ConfigKey> channelConfigKeys() {
+        return ChannelOptions.KEYS;
+    }
+
+    /**
+     * Checks the transport's settings, every channel's options and the TLS stores, without
+     * connecting.
+     *
+     * @param context the settings, never null
+     * @throws ConfigurationException listing every problem, secrets redacted
+     */
+    @Override
+    public void validate(TransportContext context) {
+        List<String> problems = new ArrayList<>();
+        RabbitMqConfig config = RabbitMqConfig.read(context.properties(), problems);
+        for (Map.Entry<String, Map<String, String>> channel : context.channelOptions().entrySet()) {
+            ChannelOptions.read(channel.getKey(), channel.getValue(), problems);
+        }
+        if (config != null && config.tls().enabled()) {
+            try {
+                Connector.sslContext(config.tls());
+            } catch (ConfigurationException e) {
+                problems.addAll(e.problems());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigurationException(problems);
+        }
+    }
+
+    /**
+     * Validates the configuration and opens the two connections, at the same time. Fails within
+     * {@code connection-timeout} or so, quietly: no log line, no connection or thread left.
      *
      * @param context the configuration, never null
      * @return a connected transport, never null
-     * @throws ConfigurationException listing every invalid value, secrets redacted
-     * @throws TransportException when the broker cannot be reached or refuses the credentials
+     * @throws ConfigurationException listing every invalid value, secrets redacted; or when the broker
+     *     refused the credentials or the virtual host
+     * @throws TransportException when the broker cannot be reached: refused, timed out, unknown host
      */
     @Override
     public Transport create(TransportContext context) {
         RabbitMqConfig config = RabbitMqConfig.from(context.properties());
-        ConnectionFactory factory = factory(config);
+        RabbitMqMeters meters = new RabbitMqMeters();
+        ConnectionWatch watch = new ConnectionWatch(config, meters);
+        ConnectionFactory factory = Connector.factory(config, watch.exceptionHandler());
         ExecutorService executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "twelvefold-rabbitmq-" + THREADS.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
-        // the consuming connection opens on another thread while this one opens the publishing one
-        CompletableFuture<Connection> consumingOpened = CompletableFuture.supplyAsync(() -> {
-            try {
-                return factory.newConnection(config.connectionName() + "-consume");
-            } catch (IOException | TimeoutException e) {
-                throw new CompletionException(e);
-            }
-        }, executor);
-        Connection publishing = null;
+        Connection[] connections;
         try {
-            publishing = factory.newConnection(config.connectionName() + "-publish");
-            Connection consuming = await(consumingOpened);
-            return new RabbitMqTransport(config, publishing, consuming, executor,
-                    declarations);
-        } catch (IOException | TimeoutException | RuntimeException e) {
-            // neither connection outlives a failed create, not even one that opens later
-            consumingOpened.whenComplete((c, error) -> {
-                if (c != null) {
-                    c.abort();
-                }
-                executor.shutdown();
-            });
-            if (publishing != null) {
-                publishing.abort();
-            }
-            if (e instanceof TransportException te) {
-                throw te;
-            }
-            throw new TransportException("RabbitMQ at '" + RabbitMqConfig.redact(config.uri().toString())
-                    + "' is not reachable: " + e.getMessage() + "; check " + RabbitMqConfig.describe(RabbitMqConfig.URI_KEY)
-                    + " and that the broker runs", e);
+            connections = Connector.open(config, factory, executor);
+        } catch (RuntimeException e) {
+            executor.shutdown();
+            throw e;
         }
-    }
-
-    /** The connection, or the exception that opening it threw. */
-    private static Connection await(CompletableFuture<Connection> opening) throws IOException, TimeoutException {
-        try {
-            return opening.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TransportException("Interrupted while connecting to RabbitMQ", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null ? c.getCause()
-                    : e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof TimeoutException timeout) {
-                throw timeout;
-            }
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new TransportException("RabbitMQ connection failed: " + cause, cause);
-        }
-    }
-
-    private static ConnectionFactory factory(RabbitMqConfig config) {
-        URI uri = config.uri();
-        ConnectionFactory f = new ConnectionFactory();
-        f.setHost(uri.getHost());
-        boolean tls = config.tls().enabled();
-        f.setPort(uri.getPort() > 0 ? uri.getPort() : tls ? AMQPS_PORT : AMQP_PORT);
-        String userInfo = uri.getRawUserInfo();
-        if (userInfo != null) {
-            int colon = userInfo.indexOf(':');
-            f.setUsername(decode(colon < 0 ? userInfo : userInfo.substring(0, colon)));
-            if (colon >= 0) {
-                f.setPassword(decode(userInfo.substring(colon + 1)));
-            }
-        }
-        String path = uri.getRawPath();
-        String virtualHost = path == null || path.length() <= 1 ? "/" : decode(path.substring(1));
-        f.setVirtualHost(config.virtualHost() != null ? config.virtualHost() : virtualHost);
-        f.setAutomaticRecoveryEnabled(true);
-        f.setTopologyRecoveryEnabled(true);
-        f.setNetworkRecoveryInterval(config.recoveryInterval().toMillis());
-        if (tls) {
-            f.useSslProtocol(sslContext(config.tls()));
-            if (config.tls().verifyHostname()) {
-                f.enableHostnameVerification();
-            }
-        }
-        return f;
-    }
-
-    private static SSLContext sslContext(RabbitMqConfig.Tls tls) {
-        KeyStore trustStore = tls.trustStore() == null ? null
-                : load(RabbitMqConfig.TLS_TRUST_STORE, tls.trustStore(), tls.trustStorePassword());
-        KeyStore keyStore = tls.keyStore() == null ? null
-                : load(RabbitMqConfig.TLS_KEY_STORE, tls.keyStore(), tls.keyStorePassword());
-        try {
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trustStore);
-            KeyManagerFactory kmf = null;
-            if (keyStore != null) {
-                kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                kmf.init(keyStore, tls.keyStorePassword() == null ? new char[0] : tls.keyStorePassword().toCharArray());
-            }
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-            return context;
-        } catch (GeneralSecurityException e) {
-            throw new ConfigurationException(RabbitMqConfig.describe(RabbitMqConfig.TLS_KEY_STORE)
-                    + " cannot be used for TLS: " + e.getMessage() + ", was '" + tls.keyStore() + "'");
-        }
-    }
-
-    /** Loads a PKCS12 store; the problem names the key and the file, never the password. */
-    private static KeyStore load(String key, String file, String password) {
-        try (InputStream in = Files.newInputStream(Path.of(file))) {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(in, password == null ? null : password.toCharArray());
-            return store;
-        } catch (GeneralSecurityException | IOException | RuntimeException e) {
-            String reason = e instanceof java.nio.file.NoSuchFileException ? "no such file"
-                    : e.getMessage() != null && e.getMessage().contains("password") ? "wrong password or not PKCS12"
-                    : "not a PKCS12 store (" + e.getClass().getSimpleName() + ")";
-            throw new ConfigurationException(RabbitMqConfig.describe(key) + " cannot be read: " + reason + ", was '"
-                    + file + "'");
-        }
-    }
-
-    private static String decode(String raw) {
-        return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+        return new RabbitMqTransport(config, connections[0], connections[1], executor, meters, watch, declarations);
     }
 }

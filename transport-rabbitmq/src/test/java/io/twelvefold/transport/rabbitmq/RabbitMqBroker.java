@@ -133,15 +133,47 @@ final class RabbitMqBroker {
      * @return whether it ran and succeeded
      */
     static boolean rabbitmqctl(String... args) throws Exception {
+        return rabbitmqctlOutput(args) != null;
+    }
+
+    /**
+     * Runs {@code rabbitmqctl} with arguments, when this machine has it and the broker is local.
+     *
+     * @return what it printed, or null when it did not run or failed
+     */
+    static String rabbitmqctlOutput(String... args) throws Exception {
         List<String> command = new ArrayList<>();
         command.add("rabbitmqctl");
         command.addAll(List.of(args));
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
-            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+            byte[] out = p.getInputStream().readAllBytes();
+            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0
+                    ? new String(out, java.nio.charset.StandardCharsets.UTF_8) : null;
         } catch (IOException e) {
-            return false;
+            return null;
         }
+    }
+
+    /**
+     * A builder for an app on the test broker, with channel options (the conformance kit's apps
+     * cannot take them): isolated from the process environment, a 30 s shutdown timeout.
+     *
+     * @param name {@code twelvefold.name}
+     * @param more further settings, key and value in turn
+     * @return a new builder, never null
+     */
+    static io.twelvefold.core.App.Builder app(String name, String... more) {
+        io.twelvefold.core.App.Builder builder = io.twelvefold.core.App.builder()
+                .transportProvider(provider())
+                .environment(Map.of())
+                .config("twelvefold.transport", "rabbitmq")
+                .config("twelvefold.name", name)
+                .config("twelvefold.shutdown-timeout", "30s")
+                .config("twelvefold.rabbitmq.uri", uri());
+        for (int i = 0; i + 1 < more.length; i += 2) {
+            builder.config(more[i], more[i + 1]);
+        }
+        return builder;
     }
 }

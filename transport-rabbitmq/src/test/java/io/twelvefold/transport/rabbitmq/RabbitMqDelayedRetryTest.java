@@ -116,7 +116,7 @@ class RabbitMqDelayedRetryTest extends TransportConformanceKit {
             assertThat(p.getDeliveryMode()).as("delivery-mode").isEqualTo(2);
             assertThat(copy.getBody()).isEqualTo(payload);
             assertThat(copy.getEnvelope().getRoutingKey()).isEqualTo(retryQueue);
-            CloudEventsMapping.Incoming parts = CloudEventsMapping.read(p);
+            MessageMapping.Incoming parts = MessageMapping.read(copy.getEnvelope(), p, ChannelOptions.KeySource.HEADER);
             assertThat(parts.key()).isEqualTo("k");
             assertThat(parts.attributes()).isEqualTo(original.attributes());
             assertThat(parts.headers()).containsEntry("twelvefold-retry-attempts", "2")

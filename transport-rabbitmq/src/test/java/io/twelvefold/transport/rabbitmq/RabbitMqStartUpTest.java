@@ -2,8 +2,8 @@ package io.twelvefold.transport.rabbitmq;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.twelvefold.core.TransportException;
 import io.twelvefold.core.spi.PublisherRequest;
 import io.twelvefold.core.spi.OutgoingMessage;
@@ -11,7 +11,6 @@ import io.twelvefold.core.spi.Publisher;
 import io.twelvefold.core.spi.Subscription;
 import io.twelvefold.core.spi.SubscriptionRequest;
 import io.twelvefold.core.spi.Transport;
-import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -50,20 +49,19 @@ class RabbitMqStartUpTest {
     }
 
     @Test
-    @DisplayName("both connections open together; the publishing channels open beside the declarations and the "
-            + "meters are registered after them; a broker that does not answer fails create")
+    @DisplayName("both connections open together, the publishing channels beside the declarations; the meters, "
+            + "counting from the start, are registered when the app is ready; a broker that does not answer fails create")
     void connects() throws Exception {
-        RabbitMqResilienceTest.TestContext context = new RabbitMqResilienceTest.TestContext(
+        TestContext context = new TestContext(
                 Map.of("uri", RabbitMqBroker.uri(), "connection-name", "start-up-test", "publisher-channels", "3"));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
         String destination = "start-up-" + UUID.randomUUID().toString().substring(0, 8);
         try (Transport transport = RabbitMqBroker.provider().create(context);
                 Subscription s = transport.subscribe(new SubscriptionRequest(destination, "g", 10), message -> { });
                 Publisher publisher = transport.publisher(PublisherRequest.of(destination))) {
-            transport.onReady(context.meterRegistry());
-            await("the transport's meters, registered when the app is ready")
-                    .atMost(Duration.ofSeconds(10)).ignoreExceptions()
-                    .untilAsserted(() -> assertThat(context.meterRegistry().get(RabbitMqMeters.CONNECTED).gauge().value())
-                            .isEqualTo(1));
+            assertThat(registry.getMeters()).as("meters before the app is ready").isEmpty();
+            transport.onReady(registry);
+            assertThat(registry.get(RabbitMqMeters.CONNECTED).gauge().value()).isEqualTo(1);
             for (int i = 0; i < 3; i++) {
                 publisher.send(new OutgoingMessage("k" + i, Map.of("id", "id-" + i, "source", "/test",
                         "type", "test", "specversion", "1.0"), Map.of(), new byte[] {'1'})).get(10, TimeUnit.SECONDS);
@@ -71,7 +69,7 @@ class RabbitMqStartUpTest {
             assertThat(transport.connected()).isTrue();
         }
         RabbitMqBroker.deleteDeclared();
-        assertThatThrownBy(() -> new RabbitMqTransportProvider().create(new RabbitMqResilienceTest.TestContext(
+        assertThatThrownBy(() -> new RabbitMqTransportProvider().create(new TestContext(
                 Map.of("uri", "amqp://127.0.0.1:1"))))
                 .isInstanceOf(TransportException.class)
                 .hasMessageStartingWith("RabbitMQ at 'amqp://127.0.0.1:1' is not reachable: ")

@@ -44,7 +44,7 @@ class RabbitMqTopologyTest {
         for (int i = 0; i + 1 < more.length; i += 2) {
             properties.put(more[i], more[i + 1]);
         }
-        return RabbitMqBroker.provider().create(new RabbitMqResilienceTest.TestContext(properties));
+        return RabbitMqBroker.provider().create(new TestContext(properties));
     }
 
     @Test

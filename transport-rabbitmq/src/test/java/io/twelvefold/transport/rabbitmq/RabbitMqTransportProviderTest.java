@@ -20,8 +20,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The provider and its configuration, without a broker. */
 class RabbitMqTransportProviderTest {
 
-    private static RabbitMqResilienceTest.TestContext context(Map<String, String> properties) {
-        return new RabbitMqResilienceTest.TestContext(properties);
+    private static TestContext context(Map<String, String> properties) {
+        return new TestContext(properties);
     }
 
     @Test
@@ -42,9 +42,11 @@ class RabbitMqTransportProviderTest {
                         tuple("uri", "string", "amqp://localhost:5672", true),
                         tuple("virtual-host", "string", null, false),
                         tuple("connection-name", "string", "twelvefold", false),
+                        tuple("connection-timeout", "duration", "5s", false),
                         tuple("prefetch", "int", null, false),
                         tuple("queue-type", "string", "classic", false),
                         tuple("ordering", "string", "none", false),
+                        tuple("declare", "boolean", "true", false),
                         tuple("max-deliveries", "int", "5", false),
                         tuple("publisher-channels", "int", "2", false),
                         tuple("recovery-interval", "duration", "1s", false),
@@ -171,6 +173,79 @@ class RabbitMqTransportProviderTest {
                         "twelvefold.rabbitmq.tls.verify-hostname (TWELVEFOLD_RABBITMQ_TLS_VERIFY_HOSTNAME) must be true or "
                                 + "false, was 'maybe'"))
                 .message().doesNotContain("s3cret").doesNotContain("hunter2");
+    }
+
+    @Test
+    @DisplayName("declares its channel keys: queue, exchange, routing-key and key")
+    void channelConfigKeys() {
+        assertThat(new RabbitMqTransportProvider().channelConfigKeys())
+                .extracting(ConfigKey::name, ConfigKey::type, ConfigKey::defaultValue, ConfigKey::secret)
+                .containsExactly(
+                        tuple("queue", "string", null, false),
+                        tuple("exchange", "string", null, false),
+                        tuple("routing-key", "string", null, false),
+                        tuple("key", "string", "header", false));
+    }
+
+    @Test
+    @DisplayName("validate reports every bad setting and channel option at once, in house style, without connecting")
+    void validateReportsEverything() {
+        String longName = "q".repeat(256);
+        TestContext context = new TestContext(
+                Map.of("uri", "amqp://app:s3cret@127.0.0.1:1", "queue-type", "stream", "prefetch", "70000",
+                        "connection-timeout", "1h"),
+                Map.of("orders", Map.of("key", "partition", "exchange", "amq.default"),
+                        "jedi-commands", Map.of("queue", longName)));
+        assertThatThrownBy(() -> new RabbitMqTransportProvider().validate(context))
+                .isInstanceOf(ConfigurationException.class)
+                .satisfies(e -> assertThat(((ConfigurationException) e).problems()).containsExactlyInAnyOrder(
+                        "twelvefold.rabbitmq.connection-timeout (TWELVEFOLD_RABBITMQ_CONNECTION_TIMEOUT) must be at "
+                                + "most 10m, was '1h'",
+                        "twelvefold.rabbitmq.prefetch (TWELVEFOLD_RABBITMQ_PREFETCH) must be an integer from 1 to 65535, "
+                                + "was '70000'",
+                        "twelvefold.rabbitmq.queue-type (TWELVEFOLD_RABBITMQ_QUEUE_TYPE) must be one of classic, quorum, "
+                                + "was 'stream'",
+                        "twelvefold.channels.orders.rabbitmq.key (TWELVEFOLD_CHANNELS_ORDERS_RABBITMQ_KEY) must be one "
+                                + "of header, routing-key, was 'partition'",
+                        "twelvefold.channels.jedi-commands.rabbitmq.queue "
+                                + "(TWELVEFOLD_CHANNELS_JEDI_COMMANDS_RABBITMQ_QUEUE) must be at most 255 bytes long "
+                                + "(AMQP 0-9-1), was '" + longName + "'"))
+                .message().doesNotContain("s3cret");
+        // the channel's other problem shows once its key is valid
+        assertThatThrownBy(() -> new RabbitMqTransportProvider().validate(new TestContext(Map.of(),
+                Map.of("orders", Map.of("exchange", "amq.default")))))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessage("Configuration is invalid: twelvefold.channels.orders.rabbitmq.routing-key "
+                        + "(TWELVEFOLD_CHANNELS_ORDERS_RABBITMQ_ROUTING_KEY) must name the queue to publish to when "
+                        + "twelvefold.channels.orders.rabbitmq.exchange (TWELVEFOLD_CHANNELS_ORDERS_RABBITMQ_EXCHANGE) "
+                        + "is 'amq.default' (the default exchange routes by queue name), was ''; set it, or set "
+                        + "twelvefold.channels.orders.rabbitmq.queue (TWELVEFOLD_CHANNELS_ORDERS_RABBITMQ_QUEUE)");
+        // valid settings pass, and nothing listens on port 1: validate did not connect
+        new RabbitMqTransportProvider().validate(new TestContext(Map.of("uri", "amqp://127.0.0.1:1", "declare", "false"),
+                Map.of("toons", Map.of("queue", "toons", "key", "routing-key"),
+                        "out", Map.of("exchange", "amq.default", "routing-key", "toons"))));
+    }
+
+    @Test
+    @DisplayName("an app reports the transport's problems and its channels' with the core's, before connecting")
+    void appReportsChannelOptionProblems() {
+        Map<String, String> env = Map.of(
+                "TWELVEFOLD_TRANSPORT", "rabbitmq",
+                "TWELVEFOLD_RABBITMQ_URI", "amqp://127.0.0.1:1",
+                "TWELVEFOLD_RABBITMQ_QUEUE_TYPE", "stream",
+                "TWELVEFOLD_CHANNELS_TOONS_RABBITMQ_KEY", "everything");
+        assertThatThrownBy(() -> io.twelvefold.core.App.builder()
+                .environment(env)
+                .transportProvider(new RabbitMqTransportProvider())
+                .config("twelvefold.name", "validate-test")
+                .output("toons")
+                .build())
+                .isInstanceOf(ConfigurationException.class)
+                .satisfies(e -> assertThat(((ConfigurationException) e).problems()).contains(
+                        "twelvefold.rabbitmq.queue-type (TWELVEFOLD_RABBITMQ_QUEUE_TYPE) must be one of classic, quorum, "
+                                + "was 'stream'",
+                        "twelvefold.channels.toons.rabbitmq.key (TWELVEFOLD_CHANNELS_TOONS_RABBITMQ_KEY) must be one of "
+                                + "header, routing-key, was 'everything'"));
     }
 
     @ParameterizedTest

@@ -53,7 +53,7 @@ class RabbitMqWireFormatTest extends TransportConformanceKit {
     }
 
     @Test
-    @DisplayName("A sent message is persistent, carries cloudEvents:-prefixed attributes, content-type, the key as cloudEvents:partitionkey and routing key, and the other headers as they are")
+    @DisplayName("A sent CloudEvent is persistent, carries cloudEvents:-prefixed attributes and tracing headers, content-type, the id as message-id, the key as cloudEvents:partitionkey and routing key, and the other headers as they are")
     void outgoingMapping() throws Exception {
         String destination = uniqueName("wire-out");
         String queue = uniqueName("probe");
@@ -64,8 +64,8 @@ class RabbitMqWireFormatTest extends TransportConformanceKit {
             Map<String, String> attributes = attributes("id-1");
             attributes.put("time", "2024-05-04T12:30:15.123+02:00");
             attributes.put("subject", "orders/k");
-            send(destination, new OutgoingMessage("key-1", attributes, Map.of("traceparent", "00-abc-def-01"),
-                    "{}".getBytes(UTF_8)));
+            send(destination, new OutgoingMessage("key-1", attributes, Map.of("traceparent", "00-abc-def-01",
+                    "tracestate", "vendor=1", "x-custom", "mine"), "{}".getBytes(UTF_8)));
 
             GetResponse got = channel.basicGet(queue, true);
             assertThat(got).as("the message in the probe queue").isNotNull();
@@ -74,6 +74,7 @@ class RabbitMqWireFormatTest extends TransportConformanceKit {
             p.getHeaders().forEach((k, v) -> headers.put(k, String.valueOf(v)));
             assertThat(p.getDeliveryMode()).as("delivery-mode (persistent)").isEqualTo(2);
             assertThat(p.getContentType()).as("content-type").isEqualTo("application/json");
+            assertThat(p.getMessageId()).as("message-id").isEqualTo("id-1");
             assertThat(got.getEnvelope().getRoutingKey()).as("routing key").isEqualTo("key-1");
             assertThat(headers).containsEntry("cloudEvents:id", "id-1")
                     .containsEntry("cloudEvents:source", SOURCE)
@@ -82,8 +83,10 @@ class RabbitMqWireFormatTest extends TransportConformanceKit {
                     .containsEntry("cloudEvents:time", "2024-05-04T12:30:15.123+02:00")
                     .containsEntry("cloudEvents:subject", "orders/k")
                     .containsEntry("cloudEvents:partitionkey", "key-1")
-                    .containsEntry("traceparent", "00-abc-def-01")
-                    .doesNotContainKey("cloudEvents:datacontenttype");
+                    .containsEntry("cloudEvents:traceparent", "00-abc-def-01")
+                    .containsEntry("cloudEvents:tracestate", "vendor=1")
+                    .containsEntry("x-custom", "mine")
+                    .hasSize(10);
             assertThat(new String(got.getBody(), UTF_8)).isEqualTo("{}");
         }
     }
@@ -109,7 +112,8 @@ class RabbitMqWireFormatTest extends TransportConformanceKit {
         assertThat(m.attributes()).containsExactlyInAnyOrderEntriesOf(Map.of("id", "foreign-1", "source", "/elsewhere",
                 "type", "com.example.thing", "specversion", "1.0", "datacontenttype", "text/plain"));
         assertThat(m.key()).isEqualTo("k-9");
-        assertThat(m.headers()).containsExactlyInAnyOrderEntriesOf(Map.of("myextension", "ext value", "plain", "42"));
+        assertThat(m.headers()).containsExactlyInAnyOrderEntriesOf(Map.of("myextension", "ext value", "plain", "42",
+                "twelvefold-routing-key", "k-9"));
         assertThat(m.deliveryCount()).isEqualTo(1);
         assertThat(m.partition()).isZero();
         assertThat(m.offset()).isPositive();
@@ -155,6 +159,36 @@ class RabbitMqWireFormatTest extends TransportConformanceKit {
             }
             await("the 20 routed sends").until(() -> collector.size() == 20);
             assertThat(collector.messages()).allSatisfy(m -> assertThat(m.headers()).doesNotContainKey("twelvefold-publish-seq"));
+        }
+    }
+
+    @Test
+    @DisplayName("Plain messages' returns are matched by message-id, or by its absence: a returned plain message never passes for a stored one")
+    void plainReturnsAreMatchedToo() throws Exception {
+        String bound = uniqueName("bound");
+        String nobody = uniqueName("nobody");
+        MessageCollector collector = MessageCollector.create();
+        try (var subscription = rawTransport().subscribe(new SubscriptionRequest(bound, uniqueName("group"), 10), collector);
+                Publisher toBound = rawTransport().publisher(PublisherRequest.of(bound));
+                Publisher toNobody = rawTransport().publisher(PublisherRequest.of(nobody))) {
+            List<CompletableFuture<Void>> routed = new ArrayList<>();
+            List<CompletableFuture<Void>> unroutable = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                Map<String, String> attributes = i % 2 == 0 ? Map.of("id", "plain-" + i) : Map.of();
+                OutgoingMessage m = new OutgoingMessage("k", attributes, Map.of(), "{}".getBytes(UTF_8));
+                routed.add(toBound.send(m));
+                unroutable.add(toNobody.send(m));
+            }
+            CompletableFuture.allOf(routed.toArray(new CompletableFuture<?>[0]))
+                    .get(timeout().toMillis(), TimeUnit.MILLISECONDS);
+            for (CompletableFuture<Void> f : unroutable) {
+                assertThatThrownBy(() -> f.get(timeout().toMillis(), TimeUnit.MILLISECONDS))
+                        .cause().isInstanceOf(TransportException.class).hasMessageContaining("unroutable");
+            }
+            await("the 10 routed sends").until(() -> collector.size() == 10);
+            assertThat(collector.messages()).allSatisfy(m -> assertThat(m.attributes()).doesNotContainKey("id"));
+            assertThat(collector.messages()).extracting(IncomingMessage::messageId)
+                    .containsExactly("plain-0", null, "plain-2", null, "plain-4", null, "plain-6", null, "plain-8", null);
         }
     }
 
