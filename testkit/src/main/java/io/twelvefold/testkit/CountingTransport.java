@@ -159,6 +159,16 @@ final class CountingTransport implements Transport {
         }
 
         @Override
+        public String messageId() {
+            return delegate.messageId();
+        }
+
+        @Override
+        public java.time.Instant timestamp() {
+            return delegate.timestamp();
+        }
+
+        @Override
         public CompletableFuture<Void> redeliverLater(Duration delay, Map<String, String> headers) {
             // the copy is a new delivery, counted when it comes back; this one is acknowledged through ack()
             return delegate.redeliverLater(delay, headers);

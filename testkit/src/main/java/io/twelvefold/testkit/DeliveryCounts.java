@@ -73,6 +73,16 @@ public final class DeliveryCounts {
             }
 
             @Override
+            public List<ConfigKey> channelConfigKeys() {
+                return provider.channelConfigKeys();
+            }
+
+            @Override
+            public void validate(TransportContext context) {
+                provider.validate(context);
+            }
+
+            @Override
             public Transport create(TransportContext context) {
                 return wrap(provider.create(context));
             }
