@@ -5,6 +5,9 @@ import io.twelvefold.core.ConfigurationException;
 import io.twelvefold.core.config.ChannelConfig;
 import io.twelvefold.core.config.TwelvefoldConfig;
 import io.twelvefold.core.spi.ConfigKey;
+import io.twelvefold.core.EventPublisher;
+import io.twelvefold.core.spi.Extension;
+import io.twelvefold.core.spi.ExtensionContext;
 import io.twelvefold.core.spi.TransportContext;
 import io.twelvefold.core.spi.TransportProvider;
 import java.time.Duration;
@@ -64,7 +67,7 @@ public final class ConfigLoader {
      */
     public static LoadedConfig load(Map<String, String> environment, Map<String, String> overrides,
             Set<String> channels, List<TransportProvider> providers) {
-        return loadFrom(environment, systemProperties(), overrides, Map.of(), channels, providers);
+        return loadFrom(environment, systemProperties(), overrides, Map.of(), channels, providers, List.of());
     }
 
     /**
@@ -81,18 +84,37 @@ public final class ConfigLoader {
      */
     public static LoadedConfig loadWithDefaults(Map<String, String> environment, Map<String, String> overrides,
             Map<String, String> defaults, Set<String> channels, List<TransportProvider> providers) {
-        return loadFrom(environment, systemProperties(), overrides, defaults, channels, providers);
+        return loadFrom(environment, systemProperties(), overrides, defaults, channels, providers, List.of());
+    }
+
+    /**
+     * Loads the configuration of an app with extensions: their settings are validated with the
+     * others, and each extension's {@link Extension#validate} reports its problems in the same message.
+     *
+     * @param environment the environment variables, in place of {@link System#getenv()}, never null
+     * @param overrides {@code twelvefold.*} properties set in code, the highest priority, never null
+     * @param defaults {@code twelvefold.*} defaults set in code, the lowest priority, never null
+     * @param channels the channel names declared in code, never null
+     * @param providers the transport providers found, never null
+     * @param extensions the app's extensions, never null
+     * @return the valid configuration and the chosen transport, never null
+     * @throws ConfigurationException listing every problem found
+     */
+    public static LoadedConfig load(Map<String, String> environment, Map<String, String> overrides,
+            Map<String, String> defaults, Set<String> channels, List<TransportProvider> providers,
+            List<Extension> extensions) {
+        return loadFrom(environment, systemProperties(), overrides, defaults, channels, providers, extensions);
     }
 
     /** Like {@link #load(Map, Map, Set, List)} with given system properties, for tests. */
     static LoadedConfig load(Map<String, String> environment, Map<String, String> systemProperties,
             Map<String, String> overrides, Set<String> channels, List<TransportProvider> providers) {
-        return loadFrom(environment, systemProperties, overrides, Map.of(), channels, providers);
+        return loadFrom(environment, systemProperties, overrides, Map.of(), channels, providers, List.of());
     }
 
     private static LoadedConfig loadFrom(Map<String, String> environment, Map<String, String> systemProperties,
             Map<String, String> overrides, Map<String, String> defaults, Set<String> channels,
-            List<TransportProvider> providers) {
+            List<TransportProvider> providers, List<Extension> extensions) {
         Objects.requireNonNull(environment, "environment");
         Objects.requireNonNull(systemProperties, "systemProperties");
         Objects.requireNonNull(overrides, "overrides");
@@ -120,7 +142,8 @@ public final class ConfigLoader {
         values.validate(declared);
 
         List<String> keyProblems = new ArrayList<>();
-        KnownSettings known = new KnownSettings(settings(declared, providers), keyProblems);
+        checkExtensionNames(extensions, providers, problems);
+        KnownSettings known = new KnownSettings(settings(declared, providers, extensions), keyProblems);
         UnknownKeys unknown = new UnknownKeys(known, declared, channelKeys(providers), absentTransports(providers),
                 keyProblems);
         unknown.checkEnvironment(env);
@@ -147,10 +170,60 @@ public final class ConfigLoader {
             }
         }
 
+        Map<String, Map<String, String>> extensionProperties = new LinkedHashMap<>();
+        String appName = raw.get("twelvefold.name");
+        for (Extension e : extensions) {
+            Map<String, String> properties = transportProperties(transportPrefix(e.name()), e.configKeys(), env, sys,
+                    code);
+            extensionProperties.put(e.name(), properties);
+            try {
+                e.validate(new ExtensionSettings(appName == null ? "" : appName.strip(), properties, env));
+            } catch (ConfigurationException ce) {
+                problems.addAll(ce.problems());
+            }
+        }
+
         if (!problems.isEmpty()) {
             throw new ConfigurationException(scrub(problems, secretValues(env, sys, code, known)));
         }
-        return new LoadedConfig(resolve(raw, declared), provider, transportProperties, channelOptions);
+        return new LoadedConfig(resolve(raw, declared), provider, transportProperties, channelOptions,
+                Collections.unmodifiableMap(extensionProperties));
+    }
+
+    /** Extension names: valid, unique, and none a transport's. */
+    private static void checkExtensionNames(List<Extension> extensions, List<TransportProvider> providers,
+            List<String> problems) {
+        Set<String> seen = new HashSet<>();
+        Set<String> transports = new HashSet<>(FIRST_PARTY_TRANSPORTS);
+        for (TransportProvider p : providers) {
+            transports.add(p.name());
+        }
+        for (Extension e : extensions) {
+            String name = e.name();
+            if (name == null || !name.matches("[a-z][a-z0-9]*")) {
+                problems.add("Extension " + e.getClass().getName() + " has the name '" + name
+                        + "'; an extension's name is lowercase letters and digits, starting with a letter");
+            } else if (!seen.add(name) || transports.contains(name) || name.equals("channels")) {
+                problems.add("Extension '" + name + "' (" + e.getClass().getName() + ") has the name of another "
+                        + "extension or of a transport; register each extension once");
+            }
+        }
+    }
+
+    /** An extension's settings, for {@link Extension#validate} and its admin commands. */
+    public record ExtensionSettings(String appName, Map<String, String> properties, Map<String, String> environment)
+            implements ExtensionContext {
+        /** Copies the maps. */
+        public ExtensionSettings {
+            properties = Map.copyOf(properties);
+            environment = Map.copyOf(environment);
+        }
+
+        @Override
+        public EventPublisher publisher() {
+            throw new IllegalStateException("The app's publisher is available from Extension.start on, not while "
+                    + "the settings are checked or an admin command runs");
+        }
     }
 
     /** A transport's settings, for {@link TransportProvider#validate} and {@link TransportProvider#create}. */
@@ -296,6 +369,30 @@ public final class ConfigLoader {
      * @return an immutable list, never null
      */
     public static List<Setting> settings(Set<String> channels, List<TransportProvider> providers) {
+        return settings(channels, providers, List.of());
+    }
+
+    /**
+     * Every setting known for the given channels, providers and extensions: the core's, the
+     * providers', then each extension's in registration order.
+     *
+     * @param channels the declared channel names, never null
+     * @param providers the available providers, never null
+     * @param extensions the app's extensions, never null
+     * @return an immutable list, never null
+     */
+    public static List<Setting> settings(Set<String> channels, List<TransportProvider> providers,
+            List<Extension> extensions) {
+        List<Setting> settings = new ArrayList<>(providerSettings(channels, providers));
+        for (Extension e : extensions) {
+            for (ConfigKey key : e.configKeys()) {
+                settings.add(Setting.of(transportPrefix(e.name()), key));
+            }
+        }
+        return List.copyOf(settings);
+    }
+
+    private static List<Setting> providerSettings(Set<String> channels, List<TransportProvider> providers) {
         List<Setting> settings = new ArrayList<>(CoreKeys.settings(new TreeSet<>(channels)));
         Map<String, List<TransportProvider>> sorted = new TreeMap<>();
         for (TransportProvider p : providers) {

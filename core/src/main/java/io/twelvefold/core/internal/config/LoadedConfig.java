@@ -15,9 +15,11 @@ import java.util.Objects;
  *     removed, from all sources, with the provider's defaults filled in; sorted by key
  * @param channelOptions by declared channel, its keys under {@code twelvefold.channels.<channel>.<transport>.}
  *     with the prefix removed and the provider's defaults filled in
+ * @param extensionProperties by extension name, its keys under {@code twelvefold.<name>.} with the prefix
+ *     removed and its defaults filled in
  */
 public record LoadedConfig(TwelvefoldConfig config, TransportProvider provider, Map<String, String> transportProperties,
-        Map<String, Map<String, String>> channelOptions) {
+        Map<String, Map<String, String>> channelOptions, Map<String, Map<String, String>> extensionProperties) {
 
     /** Validates the components. */
     public LoadedConfig {
@@ -25,5 +27,6 @@ public record LoadedConfig(TwelvefoldConfig config, TransportProvider provider, 
         Objects.requireNonNull(provider, "provider");
         Objects.requireNonNull(transportProperties, "transportProperties");
         Objects.requireNonNull(channelOptions, "channelOptions");
+        Objects.requireNonNull(extensionProperties, "extensionProperties");
     }
 }
