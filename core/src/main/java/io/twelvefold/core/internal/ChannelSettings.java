@@ -161,7 +161,7 @@ public record ChannelSettings(String channel, String destination, String group, 
      * @param backoffNanos the retry's backoff without jitter, from {@link #backoffNanos(int)}
      * @return true when {@code brokerDelayFrom} is set and the backoff reaches it
      */
-    boolean brokerRetry(long backoffNanos) {
+    public boolean brokerRetry(long backoffNanos) {
         return brokerDelayFrom != null && backoffNanos >= brokerDelayFrom.toNanos();
     }
 
@@ -171,7 +171,7 @@ public record ChannelSettings(String channel, String destination, String group, 
      * @param nextAttempt the attempt about to be scheduled, at least 2
      * @return the delay in nanoseconds
      */
-    long backoffNanos(int nextAttempt) {
+    public long backoffNanos(int nextAttempt) {
         double base = backoffInitial.toNanos() * Math.pow(backoffMultiplier, nextAttempt - 2);
         return (long) Math.min(base, (double) backoffMax.toNanos());
     }

@@ -18,6 +18,10 @@ import io.twelvefold.core.config.TwelvefoldConfig;
 import io.twelvefold.core.internal.config.ConfigLoader;
 import io.twelvefold.core.internal.config.LoadedConfig;
 import io.twelvefold.core.internal.config.Manifest;
+import io.twelvefold.core.internal.dispatch.ChannelMetrics;
+import io.twelvefold.core.internal.dispatch.Dispatcher;
+import io.twelvefold.core.internal.dispatch.Outputs;
+import io.twelvefold.core.internal.dispatch.Wire;
 import io.twelvefold.core.internal.http.AdminServer;
 import io.twelvefold.core.internal.http.HealthModel;
 import io.twelvefold.core.spi.Capability;
@@ -363,7 +367,7 @@ public final class Engine {
      * How long after READY the meters are registered when nothing asked for them sooner. Building
      * the registry and registering the meters costs a cold JVM some 100 classes and tens of ms of
      * CPU, which on a small machine the first events need more; the meters count from the first
-     * event all the same ({@link LateCounter}, {@link LateTimer}).
+     * event all the same ({@code LateCounter}, {@code LateTimer}).
      */
     static final long METERS_AFTER_READY_MILLIS = 1_000;
 

@@ -1,10 +1,11 @@
-package io.twelvefold.core.internal;
+package io.twelvefold.core.internal.dispatch;
 
 import io.twelvefold.core.DeadLetterHeaders;
 import io.twelvefold.core.Event;
 import io.twelvefold.core.EventProcessor;
 import io.twelvefold.core.ProcessingException;
 import io.twelvefold.core.ProcessorContext;
+import io.twelvefold.core.internal.ChannelSettings;
 import io.twelvefold.core.spi.IncomingMessage;
 import io.twelvefold.core.spi.MessageHandler;
 import io.twelvefold.core.spi.OutgoingMessage;
@@ -76,7 +77,7 @@ import org.slf4j.helpers.NOPMDCAdapter;
  *
  * @param <T> the payload type
  */
-final class Dispatcher<T> implements MessageHandler {
+public final class Dispatcher<T> implements MessageHandler {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
     /** No MDC work per event when the logging backend ignores the MDC. */
     private static final boolean MDC_ON = !(MDC.getMDCAdapter() instanceof NOPMDCAdapter);
@@ -202,7 +203,7 @@ final class Dispatcher<T> implements MessageHandler {
      *     attempts take less than this on average, an event whose key nobody holds runs there instead of
      *     on a worker; 0 for never
      */
-    Dispatcher(ChannelSettings settings, Class<T> type, EventProcessor<T> processor, Wire wire, Outputs outputs,
+    public Dispatcher(ChannelSettings settings, Class<T> type, EventProcessor<T> processor, Wire wire, Outputs outputs,
             Publisher deadLetters, Predicate<Throwable> nonRetryable, ExecutorService workers,
             ScheduledExecutorService timer, ChannelMetricsFactory metrics, long inlineBelowNanos) {
         this.inlineBelowNanos = inlineBelowNanos;
@@ -221,16 +222,21 @@ final class Dispatcher<T> implements MessageHandler {
     }
 
     /** Creates the meters of a dispatcher once it can report its in-flight count. */
-    interface ChannelMetricsFactory {
+    public interface ChannelMetricsFactory {
+        /**
+         * @param settings the channel
+         * @param inFlight its in-flight count
+         * @return the meters
+         */
         ChannelMetrics create(ChannelSettings settings, java.util.function.Supplier<Number> inFlight);
     }
 
-    ChannelSettings settings() {
+    public ChannelSettings settings() {
         return settings;
     }
 
     /** Attaches the subscription the transport returned; messages may have arrived before. */
-    void bind(Subscription s) {
+    public void bind(Subscription s) {
         synchronized (lock) {
             subscription = s;
             if (paused) {
@@ -239,20 +245,20 @@ final class Dispatcher<T> implements MessageHandler {
         }
     }
 
-    int inFlight() {
+    public int inFlight() {
         synchronized (lock) {
             return inFlight;
         }
     }
 
-    boolean paused() {
+    public boolean paused() {
         synchronized (lock) {
             return paused || closing;
         }
     }
 
     /** @return why the broker cancelled the subscription, or null while it has not */
-    String cancelled() {
+    public String cancelled() {
         return cancelled;
     }
 
@@ -1069,7 +1075,7 @@ final class Dispatcher<T> implements MessageHandler {
     // ---------------------------------------------------------------- shutdown
 
     /** Step 2 of the shutdown order: stop fetching and start no new attempt. */
-    void stopFetching() {
+    public void stopFetching() {
         synchronized (lock) {
             if (closing) {
                 return;
@@ -1095,7 +1101,7 @@ final class Dispatcher<T> implements MessageHandler {
      * @return the number of events still running or unconfirmed at the deadline (they will not be
      *     acknowledged)
      */
-    int awaitIdle(long deadlineNanos) {
+    public int awaitIdle(long deadlineNanos) {
         synchronized (lock) {
             while (busy > 0) {
                 long left = deadlineNanos - System.nanoTime();
@@ -1111,7 +1117,7 @@ final class Dispatcher<T> implements MessageHandler {
     }
 
     /** Step 5: leave the group; everything not acknowledged is delivered again. */
-    void closeSubscription() {
+    public void closeSubscription() {
         Subscription s;
         synchronized (lock) {
             s = subscription;

@@ -1,7 +1,9 @@
-package io.twelvefold.core.internal;
+package io.twelvefold.core.internal.dispatch;
 
 import io.twelvefold.core.Codec;
 import io.twelvefold.core.Event;
+import io.twelvefold.core.internal.ChannelSettings;
+import io.twelvefold.core.internal.Ids;
 import io.twelvefold.core.spi.IncomingMessage;
 import io.twelvefold.core.spi.OutgoingMessage;
 import java.time.OffsetDateTime;
@@ -30,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Immutable and thread-safe.
  */
-final class Wire {
+public final class Wire {
     private static final Logger LOG = LoggerFactory.getLogger(Wire.class);
 
     private final ChannelSettings settings;
@@ -46,7 +48,7 @@ final class Wire {
      * @param codec the channel's codec
      * @param appName {@code twelvefold.name}: the default source of emitted events is {@code /<appName>}
      */
-    Wire(ChannelSettings settings, Codec codec, String appName) {
+    public Wire(ChannelSettings settings, Codec codec, String appName) {
         this.settings = settings;
         this.codec = codec;
         this.type = settings.type();

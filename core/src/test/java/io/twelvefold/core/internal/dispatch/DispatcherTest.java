@@ -1,4 +1,4 @@
-package io.twelvefold.core.internal;
+package io.twelvefold.core.internal.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -8,6 +8,7 @@ import io.twelvefold.core.Codec;
 import io.twelvefold.core.DeadLetterHeaders;
 import io.twelvefold.core.EventProcessor;
 import io.twelvefold.core.ProcessingException;
+import io.twelvefold.core.internal.ChannelSettings;
 import io.twelvefold.core.spi.IncomingMessage;
 import io.twelvefold.core.spi.OutgoingMessage;
 import io.twelvefold.core.spi.Publisher;
