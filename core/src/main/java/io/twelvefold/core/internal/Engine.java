@@ -21,7 +21,6 @@ import io.twelvefold.core.internal.config.Manifest;
 import io.twelvefold.core.internal.dispatch.ChannelMetrics;
 import io.twelvefold.core.internal.dispatch.Dispatcher;
 import io.twelvefold.core.internal.dispatch.Outputs;
-import io.twelvefold.core.internal.dispatch.Wire;
 import io.twelvefold.core.internal.http.AdminServer;
 import io.twelvefold.core.internal.http.HealthModel;
 import io.twelvefold.core.spi.Capability;
@@ -156,8 +155,10 @@ public final class Engine {
      * @param d the declaration
      * @return a new engine, not started
      * @throws ConfigurationException listing every problem
+     * @throws IllegalArgumentException when interceptors are registered for a channel without a processor
      */
     public static Engine create(Declaration d) {
+        Dispatcher.checkInterceptedChannels(d.channelInterceptors(), processorChannels(d));
         // The JSON warm-up (WarmUp.start) is already running: App.Builder starts it before this
         // class binds SLF4J, and it goes on while the providers are found, the configuration loads
         // and the transport connects; the first event, not READY, needs it.
@@ -235,6 +236,14 @@ public final class Engine {
                 result.completeExceptionally(t);
             }
         }
+    }
+
+    private static Set<String> processorChannels(Declaration d) {
+        Set<String> channels = new LinkedHashSet<>();
+        for (ProcessorBinding<?> p : d.processors()) {
+            channels.add(p.channel());
+        }
+        return channels;
     }
 
     private static Set<String> channels(Declaration d) {
@@ -344,10 +353,9 @@ public final class Engine {
             publisher = new DefaultPublisher(outputs);
             timer = new ScheduledThreadPoolExecutor(1, new DaemonThreads("twelvefold-retry"));
             timer.setRemoveOnCancelPolicy(true);
-            NonRetryable fatal = new NonRetryable(declaration.nonRetryable().toArray(new Class<?>[0]));
             List<String> subscribed = new ArrayList<>();
             for (ProcessorBinding<?> binding : declaration.processors()) {
-                subscribe(binding, fatal);
+                subscribe(binding);
                 subscribed.add(binding.channel());
             }
             for (Consumer<App> hook : declaration.startHooks()) {
@@ -426,35 +434,6 @@ public final class Engine {
         }
     }
 
-    /** Whether a processor's exception is one of the declared non-retryable types. */
-    private static final class NonRetryable implements java.util.function.Predicate<Throwable> {
-        private final Class<?>[] types;
-
-        NonRetryable(Class<?>[] types) {
-            this.types = types;
-        }
-
-        @Override
-        public boolean test(Throwable e) {
-            for (Class<?> c : types) {
-                if (c.isInstance(e)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-    }
-
-    /** Makes each dispatcher's meters; {@link AfterReady} registers them. */
-    private final class UnboundMetrics implements Dispatcher.ChannelMetricsFactory {
-        @Override
-        public ChannelMetrics create(ChannelSettings s, Supplier<Number> inFlight) {
-            ChannelMetrics m = new ChannelMetrics(provider.name(), s, inFlight);
-            channelMetrics.add(m);
-            return m;
-        }
-    }
-
     /**
      * The meter registry (the user's, or one the engine made), waiting for it if it is still being
      * built; once the app is READY, with the app's meters registered in it.
@@ -525,17 +504,22 @@ public final class Engine {
         }
     }
 
-    private <T> void subscribe(ProcessorBinding<T> binding, NonRetryable fatal) {
+    private <T> void subscribe(ProcessorBinding<T> binding) {
         ChannelSettings s = settings.get(binding.channel());
         ExecutorService pool = new ThreadPoolExecutor(s.concurrency(), s.concurrency(), 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), new DaemonThreads("twelvefold-" + s.channel()));
         workerPools.add(pool);
+        // the broker's answers (confirmations, dead letters, hand-offs) are handled here, never on a client's I/O thread
+        ExecutorService callbacks = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                new DaemonThreads("twelvefold-" + s.channel() + "-callbacks"));
+        workerPools.add(callbacks);
         Publisher dlq = transport.publisher(new PublisherRequest(s.channel(), s.deadLetterDestination(), Map.of()));
         deadLetterPublishers.add(dlq);
-        Dispatcher<T> dispatcher = new Dispatcher<>(s, binding.type(), binding.processor(),
-                new Wire(s, codec, config.name()),
-                outputs, dlq, fatal, pool, timer, new UnboundMetrics(),
-                transport.capabilities().contains(Capability.INLINE_PROCESSING) ? s.inlineBelow().toNanos() : 0L);
+        Dispatcher<T> dispatcher = new Dispatcher<>(new Dispatcher.Setup<>(s, binding.type(), binding.processor(),
+                declaration.interceptors(), declaration.channelInterceptors().getOrDefault(s.channel(), List.of()),
+                codec, config.name(), outputs, dlq, declaration.nonRetryable(), pool, callbacks, timer, provider.name(),
+                transport.capabilities().contains(Capability.INLINE_PROCESSING) ? s.inlineBelow().toNanos() : 0L));
+        channelMetrics.add(dispatcher.metrics());
         dispatchers.add(dispatcher);
         dispatcher.bind(transport.subscribe(new SubscriptionRequest(s.channel(), s.destination(), s.group(),
                 s.maxInFlight(), s.options()), dispatcher));

@@ -37,7 +37,7 @@ public final class ChannelMetrics {
     }
 
     /** Meters that count now and are registered by {@link #bind(MeterRegistry)}. */
-    public ChannelMetrics(String transport, ChannelSettings s, Supplier<Number> inFlight) {
+    ChannelMetrics(String transport, ChannelSettings s, Supplier<Number> inFlight) {
         this.transport = transport;
         this.settings = s;
         this.inFlight = inFlight;

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Immutable and thread-safe.
  */
-public final class Wire {
+final class Wire {
     private static final Logger LOG = LoggerFactory.getLogger(Wire.class);
 
     private final ChannelSettings settings;
@@ -48,7 +48,7 @@ public final class Wire {
      * @param codec the channel's codec
      * @param appName {@code twelvefold.name}: the default source of emitted events is {@code /<appName>}
      */
-    public Wire(ChannelSettings settings, Codec codec, String appName) {
+    Wire(ChannelSettings settings, Codec codec, String appName) {
         this.settings = settings;
         this.codec = codec;
         this.type = settings.type();

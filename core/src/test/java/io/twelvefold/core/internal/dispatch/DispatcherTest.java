@@ -37,6 +37,7 @@ import org.junit.jupiter.api.Test;
 class DispatcherTest {
     private final ExecutorService workers = Executors.newCachedThreadPool();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private final ExecutorService callbacks = Executors.newSingleThreadExecutor();
     private final FakeSubscription subscription = new FakeSubscription();
     private final FakePublisher dlq = new FakePublisher();
     private final FakePublisher out = new FakePublisher();
@@ -45,6 +46,7 @@ class DispatcherTest {
     void stop() {
         workers.shutdownNow();
         timer.shutdownNow();
+        callbacks.shutdownNow();
     }
 
     @Test
@@ -698,8 +700,9 @@ class DispatcherTest {
                 Duration.ofMillis(20), 2.0, 0, "out-dest.dlq", 1 << 20, Duration.ofSeconds(30));
         Outputs outputs = new Outputs(new SinglePublisherTransport(out), List.of(output), Codec.json(), "test",
                 registry, "fake");
-        Dispatcher<T> d = new Dispatcher<>(s, type, p, new Wire(s, Codec.json(), "test"), outputs, dlq, e -> false, workers, timer,
-                (cs, inFlight) -> new ChannelMetrics(registry, "fake", cs, inFlight), inlineBelowNanos);
+        Dispatcher<T> d = new Dispatcher<>(new Dispatcher.Setup<>(s, type, p, List.of(), List.of(), Codec.json(),
+                "test", outputs, dlq, List.of(), workers, callbacks, timer, "fake", inlineBelowNanos));
+        d.metrics().bind(registry);
         d.bind(subscription);
         return d;
     }

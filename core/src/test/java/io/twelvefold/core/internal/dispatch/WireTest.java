@@ -30,11 +30,11 @@ class WireTest {
     void defaultType() {
         Wire wire = wire(ChannelSettings.Format.CLOUDEVENTS, null, null);
 
-        assertThat(wire.typeOf(OrderPlaced.class)).isEqualTo("io.twelvefold.core.internal.order-placed");
-        assertThat(wire.typeOf(Toon.class)).isEqualTo("io.twelvefold.core.internal.toon");
+        assertThat(wire.typeOf(OrderPlaced.class)).isEqualTo("io.twelvefold.core.internal.dispatch.order-placed");
+        assertThat(wire.typeOf(Toon.class)).isEqualTo("io.twelvefold.core.internal.dispatch.toon");
         assertThat(wire.typeOf(String.class)).isEqualTo("orders");
         assertThat(wire.typeOf(byte[].class)).isEqualTo("orders");
-        assertThat(wire.newEvent(new Toon("Luke", "Jedi"), "k").type()).isEqualTo("io.twelvefold.core.internal.toon");
+        assertThat(wire.newEvent(new Toon("Luke", "Jedi"), "k").type()).isEqualTo("io.twelvefold.core.internal.dispatch.toon");
         assertThat(wire.newEvent(new Toon("Luke", "Jedi"), "k").source()).isEqualTo("/shop");
     }
 
@@ -87,7 +87,7 @@ class WireTest {
 
         assertThat(event.id()).isEqualTo("toons-0-7");
         assertThat(event.source()).isEqualTo("toons");
-        assertThat(event.type()).isEqualTo("io.twelvefold.core.internal.toon");
+        assertThat(event.type()).isEqualTo("io.twelvefold.core.internal.dispatch.toon");
         assertThat(event.time()).contains(OffsetDateTime.of(2026, 12, 3, 10, 15, 30, 0, ZoneOffset.UTC));
         assertThat(event.data()).isEqualTo(new Toon("Leia", "Jedi"));
     }
