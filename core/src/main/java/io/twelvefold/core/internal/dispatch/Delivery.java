@@ -37,6 +37,9 @@ final class Delivery {
     volatile boolean abandoned;
     /** The timer task that ends its retry delay, if one is pending. */
     ScheduledFuture<?> retry;
+    /** Its neighbours in the one {@link DeliveryList} it is in (its lane's queue or started events), or null. */
+    Delivery prev;
+    Delivery next;
 
     Delivery(IncomingMessage message, Lane lane) {
         this.message = message;

@@ -1,7 +1,5 @@
 package io.twelvefold.core.internal.dispatch;
 
-import java.util.ArrayDeque;
-
 /**
  * The events of one key (an unkeyed event gets a lane of its own): those not started yet, in
  * delivery order, and the started ones waiting for their acknowledgement ({@link AckSequencer}).
@@ -13,7 +11,7 @@ final class Lane {
     /** Its key, or null for an unkeyed event's lane. */
     final String key;
     /** Not started, waiting for a retry, or rewound to run again; in delivery order. */
-    final ArrayDeque<Delivery> queue = new ArrayDeque<>(4);
+    final DeliveryList queue = new DeliveryList();
     /** Started and not acknowledged, in delivery order. */
     final AckSequencer started = new AckSequencer();
     /** Held by a thread or waiting in the ready queue for one: nobody else may run it. */
@@ -36,7 +34,7 @@ final class Lane {
      * @return the queue's head, or null: empty, stopping, a hand-off pending, or a retry delay not over
      */
     Delivery runnable(boolean closing) {
-        Delivery h = queue.peekFirst();
+        Delivery h = queue.first();
         if (h == null || closing || handOff != null) {
             return null;
         }
@@ -48,6 +46,6 @@ final class Lane {
 
     /** Nothing queued, started or acknowledging, and nobody holds it: it is no longer its key's lane. */
     boolean idle() {
-        return !scheduled && queue.isEmpty() && started.isEmpty();
+        return !scheduled && queue.isEmpty() && started.idle();
     }
 }

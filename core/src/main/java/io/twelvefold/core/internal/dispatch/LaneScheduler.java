@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -112,7 +111,7 @@ final class LaneScheduler implements Ledger.Lanes {
             Delivery d = new Delivery(message, lane);
             lane.queue.addLast(d);
             Delivery here = null;
-            if (!lane.scheduled && lane.queue.peekFirst() == d) {
+            if (!lane.scheduled && lane.queue.first() == d) {
                 if (activeWorkers < settings.concurrency() && inline.allows() && lane.runnable(false) == d) {
                     // attempts are short and a worker slot is free: run it here, without a hand-off
                     lane.scheduled = true;
@@ -170,14 +169,14 @@ final class LaneScheduler implements Ledger.Lanes {
         List<Delivery> started = new ArrayList<>();
         synchronized (lock) {
             for (Lane lane : allLanes()) {
-                for (Iterator<Delivery> it = lane.queue.iterator(); it.hasNext();) {
-                    Delivery d = it.next();
+                for (Delivery d = lane.queue.first(), next; d != null; d = next) {
+                    next = d.next;
                     if (partitions.contains(d.message.partition())) {
-                        it.remove();
+                        lane.queue.remove(d);
                         ledger.drop(d);
                     }
                 }
-                for (Delivery d : lane.started.started()) {
+                for (Delivery d = lane.started.first(); d != null; d = d.next) {
                     if (partitions.contains(d.message.partition())) {
                         d.revoked = true;
                         started.add(d);

@@ -142,7 +142,7 @@ final class Ledger {
             d.lane.handOff = d;
             return new Failure(Failure.Next.HAND_OFF, v, d.attempt, d.firstFailure, d.lastFailure);
         }
-        d.lane.started.removeNewest(d);
+        d.lane.started.remove(d);
         leaveSequence(d);
         d.stage = Stage.QUEUED;
         requeueForRetry(d, System.nanoTime() + v.delayNanos());
@@ -168,7 +168,7 @@ final class Ledger {
             return;
         }
         d.lane.handOff = null;
-        d.lane.started.removeNewest(d); // the lane started nothing after it while it was handed off
+        d.lane.started.remove(d); // the lane started nothing after it while it was handed off
         leaveSequence(d);
         d.stage = Stage.QUEUED;
         requeueForRetry(d, due);
@@ -189,7 +189,7 @@ final class Ledger {
             return true;
         }
         rewindAfter(d);
-        d.lane.started.removeNewest(d);
+        d.lane.started.remove(d);
         leaveSequence(d);
         d.stage = Stage.QUEUED;
         d.lane.queue.addFirst(d);
@@ -234,7 +234,7 @@ final class Ledger {
         closing = true;
         bound.stop();
         for (Lane lane : all) {
-            for (Delivery d : lane.queue) {
+            for (Delivery d = lane.queue.first(); d != null; d = d.next) {
                 d.cancelRetry();
             }
         }
