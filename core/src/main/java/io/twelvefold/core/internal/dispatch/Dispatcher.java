@@ -16,6 +16,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The delivery contract of one subscribed channel, independent of the transport
@@ -102,8 +103,8 @@ public final class Dispatcher<T> implements MessageHandler {
     /** The framework's own steps, outermost first: trace context and MDC, the processing timer, the retry decision. */
     private List<ProcessorInterceptor> frameworkSteps(RetryPolicy retries) {
         List<ProcessorInterceptor> framework = new ArrayList<>(3);
-        if (TraceStep.MDC_ON) {
-            framework.add(new TraceStep(settings.channel()));
+        if (TraceStep.wanted()) {
+            framework.add(new TraceStep(settings.channel(), MDC.getMDCAdapter()));
         }
         framework.add(new TimerStep(metrics));
         framework.add(new RetryDecision(retries, settings.channel()));
