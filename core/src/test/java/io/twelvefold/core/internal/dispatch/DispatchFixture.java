@@ -1,5 +1,6 @@
 package io.twelvefold.core.internal.dispatch;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.twelvefold.core.Codec;
 import io.twelvefold.core.EventProcessor;
@@ -71,16 +72,21 @@ final class DispatchFixture implements AutoCloseable {
      */
     <T> Dispatcher<T> dispatcher(ChannelSettings s, Class<T> type, Publisher output, EventProcessor<T> p,
             long inlineBelowNanos) {
-        ChannelSettings outChannel = new ChannelSettings("out", "out-dest", "g", 1, 1, 1, Duration.ofMillis(5),
-                Duration.ofMillis(20), 2.0, 0, "out-dest.dlq", 1 << 20, Duration.ofSeconds(30));
-        Outputs outputs = new Outputs(new SinglePublisherTransport(output), List.of(outChannel), Codec.json(), "test",
-                registry, "fake");
+        Outputs outputs = outputs(output, registry);
         Dispatcher<T> d = new Dispatcher<>(new Dispatcher.Setup<>(s, type, p, List.copyOf(interceptors),
                 List.copyOf(channelInterceptors), Codec.json(), "test", outputs, deadLetters, List.of(), workers,
                 callbacks, timer, "fake", inlineBelowNanos));
         d.metrics().bind(registry);
         d.bind(subscription);
         return d;
+    }
+
+    /** The output channel {@code "out"} on a publisher, JSON, source {@code /test}. */
+    static Outputs outputs(Publisher output, MeterRegistry registry) {
+        ChannelSettings outChannel = new ChannelSettings("out", "out-dest", "g", 1, 1, 1, Duration.ofMillis(5),
+                Duration.ofMillis(20), 2.0, 0, "out-dest.dlq", 1 << 20, Duration.ofSeconds(30));
+        return new Outputs(new SinglePublisherTransport(output), List.of(outChannel), Codec.json(), "test", registry,
+                "fake");
     }
 
     @Override
