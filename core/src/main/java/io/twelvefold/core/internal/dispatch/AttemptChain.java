@@ -67,7 +67,15 @@ final class AttemptChain implements ProcessorInterceptor.Chain {
 
     @Override
     public void proceed() throws Exception {
-        proceed(event, context);
+        int i = current;
+        check(i);
+        started = i + 1;
+        current = i + 1;
+        try {
+            steps.run(i + 1, this);
+        } finally {
+            current = i;
+        }
     }
 
     @Override
@@ -75,19 +83,7 @@ final class AttemptChain implements ProcessorInterceptor.Chain {
         Objects.requireNonNull(next, "event");
         Objects.requireNonNull(nextContext, "context");
         int i = current;
-        if (finished) {
-            throw new IllegalStateException("A chain of channel '" + steps.channel() + "' was used after its attempt "
-                    + "finished, was attempt " + attempt.attempt() + " of event '" + attempt.event().id() + "'; call "
-                    + "proceed only during intercept");
-        }
-        if (i >= steps.size()) {
-            throw new IllegalStateException(steps.describe(i) + " called proceed, was attempt " + attempt.attempt()
-                    + " of event '" + attempt.event().id() + "'; only interceptors proceed");
-        }
-        if (started > i) {
-            throw new IllegalStateException(steps.describe(i) + " called proceed a second time, was attempt "
-                    + attempt.attempt() + " of event '" + attempt.event().id() + "'; call proceed at most once");
-        }
+        check(i);
         if (next != event) {
             steps.checkPayload(i, next);
         }
@@ -103,6 +99,23 @@ final class AttemptChain implements ProcessorInterceptor.Chain {
             current = i;
             event = handedEvent;
             context = handedContext;
+        }
+    }
+
+    /** Step {@code i} may proceed: the attempt is on, it is an interceptor, and it did not proceed before. */
+    private void check(int i) {
+        if (finished) {
+            throw new IllegalStateException("A chain of channel '" + steps.channel() + "' was used after its attempt "
+                    + "finished, was attempt " + attempt.attempt() + " of event '" + attempt.event().id() + "'; call "
+                    + "proceed only during intercept");
+        }
+        if (i >= steps.size()) {
+            throw new IllegalStateException(steps.describe(i) + " called proceed, was attempt " + attempt.attempt()
+                    + " of event '" + attempt.event().id() + "'; only interceptors proceed");
+        }
+        if (started > i) {
+            throw new IllegalStateException(steps.describe(i) + " called proceed a second time, was attempt "
+                    + attempt.attempt() + " of event '" + attempt.event().id() + "'; call proceed at most once");
         }
     }
 }

@@ -129,7 +129,7 @@ final class AttemptRunner<T> implements LaneScheduler.Attempts {
      * @param byRunner whether the thread that ran the attempt reports it
      */
     private void failed(Delivery d, int epoch, Throwable e, RetryPolicy.Verdict verdict, boolean byRunner) {
-        Ledger.Failure f = scheduler.failed(d, epoch, e, verdict, byRunner);
+        Failure f = scheduler.failed(d, epoch, e, verdict, byRunner);
         switch (f.next()) {
             case RETRY_HERE:
                 metrics.retry();

@@ -42,7 +42,7 @@ final class BrokerHandOff {
      *
      * @param f the failure, with the attempts made and the first failure
      */
-    void handOff(Delivery d, int epoch, Ledger.Failure f) {
+    void handOff(Delivery d, int epoch, Failure f) {
         long delay = f.verdict().delayNanos();
         long due = System.nanoTime() + delay;
         Map<String, String> headers = Map.of(Envelopes.RETRY_ATTEMPTS, Integer.toString(f.attempts()),

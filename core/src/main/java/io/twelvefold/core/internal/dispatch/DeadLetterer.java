@@ -58,7 +58,7 @@ final class DeadLetterer {
      * @param failure the last failure
      * @param f the failure as the ledger recorded it: the reason, the attempts and their instants
      */
-    void deadLetter(Delivery d, int epoch, Throwable failure, Ledger.Failure f) {
+    void deadLetter(Delivery d, int epoch, Throwable failure, Failure f) {
         String reason = f.verdict().deadLetterReason();
         OutgoingMessage letter = letterOf(d.message, failure, reason, f);
         metrics.deadLetter(reason);
@@ -119,7 +119,7 @@ final class DeadLetterer {
     }
 
     /** The dead letter of a message: the original with the dead-letter headers, without the retry headers. */
-    OutgoingMessage letterOf(IncomingMessage m, Throwable e, String reason, Ledger.Failure f) {
+    OutgoingMessage letterOf(IncomingMessage m, Throwable e, String reason, Failure f) {
         Map<String, String> headers = new LinkedHashMap<>(m.headers());
         // a replay of the dead letter starts counting again
         headers.remove(Envelopes.RETRY_ATTEMPTS);

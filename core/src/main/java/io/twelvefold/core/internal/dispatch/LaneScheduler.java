@@ -332,7 +332,7 @@ final class LaneScheduler implements Ledger.Lanes {
     }
 
     /** See {@link Ledger#failed}. */
-    Ledger.Failure failed(Delivery d, int epoch, Throwable e, RetryPolicy.Verdict verdict, boolean byRunner) {
+    Failure failed(Delivery d, int epoch, Throwable e, RetryPolicy.Verdict verdict, boolean byRunner) {
         Instant now = Instant.now();
         synchronized (lock) {
             return ledger.failed(d, epoch, e, verdict, byRunner, now);

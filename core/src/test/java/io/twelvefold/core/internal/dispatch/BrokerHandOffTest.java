@@ -93,8 +93,8 @@ class BrokerHandOffTest {
         scheduler.attempts((d, epoch) -> {
             d.attempt++;
             attempts.add(d.attempt);
-            Ledger.Failure f = scheduler.failed(d, epoch, new IllegalStateException("boom"), null, true);
-            if (f.next() == Ledger.Failure.Next.HAND_OFF) {
+            Failure f = scheduler.failed(d, epoch, new IllegalStateException("boom"), null, true);
+            if (f.next() == Failure.Next.HAND_OFF) {
                 handOff.handOff(d, epoch, f);
             }
             return Outcome.FAILED;

@@ -47,7 +47,7 @@ class DeadLettererTest {
         m.headers = Map.of("h", "v", Envelopes.RETRY_ATTEMPTS, "2", Envelopes.RETRY_FIRST_FAILURE, "2026-12-01T10:00:00Z");
         Instant first = Instant.parse("2026-12-01T10:00:00Z");
         Instant last = Instant.parse("2026-12-01T10:05:00Z");
-        Ledger.Failure f = new Ledger.Failure(Ledger.Failure.Next.DEAD_LETTER,
+        Failure f = new Failure(Failure.Next.DEAD_LETTER,
                 new RetryPolicy.Verdict("exhausted", 0, false), 3, first, last);
 
         OutgoingMessage letter = deadLetterer.letterOf(m, new IllegalStateException("x".repeat(1500)), "exhausted", f);
@@ -86,7 +86,7 @@ class DeadLettererTest {
         scheduler.attempts((d, epoch) -> {
             d.attempt++;
             ProcessingException fatal = ProcessingException.fatal("no");
-            Ledger.Failure f = scheduler.failed(d, epoch, fatal, null, true);
+            Failure f = scheduler.failed(d, epoch, fatal, null, true);
             deadLetterer.deadLetter(d, epoch, fatal, f);
             return Outcome.FAILED;
         });

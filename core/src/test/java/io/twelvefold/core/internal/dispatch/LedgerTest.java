@@ -86,9 +86,9 @@ class LedgerTest {
             ledger.finish(b, b.epoch, Outcome.CONFIRMED);
             int runningEpoch = c.epoch; // c is still running
 
-            Ledger.Failure f = ledger.failed(a, a.epoch, new IllegalStateException("refused"), null, false,
+            Failure f = ledger.failed(a, a.epoch, new IllegalStateException("refused"), null, false,
                     Instant.now());
-            assertThat(f.next()).isEqualTo(Ledger.Failure.Next.RETRY_HERE);
+            assertThat(f.next()).isEqualTo(Failure.Next.RETRY_HERE);
             assertThat(f.verdict().delayNanos()).isEqualTo(5_000_000);
             assertThat(queue()).containsExactly(a, b, c);
             assertThat(a.notBefore).isPositive();
@@ -107,8 +107,8 @@ class LedgerTest {
         synchronized (lock) {
             Delivery a = start(0);
             ledger.finish(a, a.epoch, Outcome.CONFIRMING);
-            Ledger.Failure f = ledger.failed(a, a.epoch - 1, new IllegalStateException(), null, false, Instant.now());
-            assertThat(f.next()).isEqualTo(Ledger.Failure.Next.NOTHING);
+            Failure f = ledger.failed(a, a.epoch - 1, new IllegalStateException(), null, false, Instant.now());
+            assertThat(f.next()).isEqualTo(Failure.Next.NOTHING);
             assertThat(a.stage).isEqualTo(Stage.CONFIRMING);
         }
     }
@@ -118,8 +118,8 @@ class LedgerTest {
     void deadLetterRefused() {
         synchronized (lock) {
             Delivery a = start(0);
-            Ledger.Failure f = ledger.failed(a, a.epoch, ProcessingException.fatal("no"), null, true, Instant.now());
-            assertThat(f.next()).isEqualTo(Ledger.Failure.Next.DEAD_LETTER);
+            Failure f = ledger.failed(a, a.epoch, ProcessingException.fatal("no"), null, true, Instant.now());
+            assertThat(f.next()).isEqualTo(Failure.Next.DEAD_LETTER);
             assertThat(f.verdict().deadLetterReason()).isEqualTo("fatal");
             assertThat(f.attempts()).isEqualTo(1);
             assertThat(ledger.deadLetterRefused(a, a.epoch)).as("send again").isTrue();
