@@ -248,7 +248,8 @@ public final class App implements AutoCloseable {
          * @param channel a channel declared with {@link #processor}, never null
          * @param interceptor the interceptor, never null
          * @return this builder
-         * @throws IllegalArgumentException for an invalid channel name
+         * @throws IllegalArgumentException for an invalid channel name; {@link #build()} throws it too when
+         *     the channel has no processor
          */
         public Builder intercept(String channel, ProcessorInterceptor interceptor) {
             checkChannel(channel);
@@ -364,15 +365,9 @@ public final class App implements AutoCloseable {
          *
          * @return a new app, never null
          * @throws ConfigurationException listing every configuration problem
+         * @throws IllegalArgumentException when interceptors are registered for a channel without a processor
          */
         public App build() {
-            for (String channel : channelInterceptors.keySet()) {
-                if (!processors.containsKey(channel)) {
-                    throw new IllegalArgumentException("Interceptors are registered for channel '" + channel
-                            + "', which has no processor; declare it with processor(\"" + channel
-                            + "\", ...) or register them with intercept(interceptor) for every channel");
-                }
-            }
             return new App(this);
         }
 

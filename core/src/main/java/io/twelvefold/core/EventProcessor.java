@@ -9,11 +9,14 @@ import java.util.function.Function;
  *
  * <p>The runtime calls {@link #process} for one event at a time per partition key, and for
  * different keys concurrently up to the channel's {@code concurrency}: an implementation must be
- * thread-safe unless the concurrency is 1. An event is acknowledged only after this method
+ * thread-safe unless the concurrency is 1. It is called on a worker thread of the channel, or on
+ * the transport's delivery thread when attempts are short ({@code inline-below}), inside the
+ * {@link ProcessorInterceptor}s of the channel. An event is acknowledged only after this method
  * returned normally and every event emitted through {@link ProcessorContext#emit} was confirmed
- * by the broker. An exception is retried with backoff up to the channel's {@code max-attempts},
- * then the event goes to the dead-letter destination; see {@link ProcessingException} for errors
- * that must not be retried. Delivery is at-least-once: make processing idempotent.
+ * by the broker; emit before returning (the context is closed after). An exception is retried
+ * with backoff up to the channel's {@code max-attempts}, then the event goes to the dead-letter
+ * destination; see {@link ProcessingException} for errors that must not be retried. Delivery is
+ * at-least-once: make processing idempotent.
  *
  * @param <T> the payload type
  */

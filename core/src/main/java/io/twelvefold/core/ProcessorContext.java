@@ -6,10 +6,20 @@ import java.util.Map;
 /**
  * What a processor knows about the attempt in progress, and how it emits events.
  *
- * <p>A context is valid only during the {@link EventProcessor#process} call it was passed to, on
- * the thread of that call. Events emitted through it are sent at once and the input event is
- * acknowledged only after every one of them was confirmed; if a send fails, the attempt fails and
- * is retried (so an output can be sent more than once: at-least-once).
+ * <p><b>Lifetime.</b> A context belongs to one attempt: it is open from the start of the attempt
+ * until the processor and every {@link ProcessorInterceptor} around it returned, then closed.
+ * Events emitted through it are sent at once and the input event is acknowledged only after every
+ * one of them was confirmed; if a send fails, the attempt fails and is retried (so an output can be
+ * sent more than once: at-least-once). {@link #emit} on a closed context throws
+ * {@link IllegalStateException}: an event emitted after the attempt could not be awaited before
+ * the input is acknowledged. The other methods keep answering after the attempt.
+ *
+ * <p><b>Threads.</b> The processor is called on a worker thread of its channel, or on the
+ * transport's delivery thread when attempts are short (see {@code inline-below}). While the context
+ * is open, any thread may use it: a processor may hand work to other threads and emit from them,
+ * provided it waits for them before it returns; their events are awaited like its own. Sends of one
+ * attempt are made one at a time, in the order the {@code emit} calls reach the context (calls from
+ * several threads at once are serialised).
  */
 public interface ProcessorContext {
 
@@ -52,6 +62,7 @@ public interface ProcessorContext {
      * @param channel an output channel declared on the application, never null
      * @param payload the payload, never null
      * @throws TwelvefoldException when the channel is not declared as an output
+     * @throws IllegalStateException when the attempt is over (the processor and its interceptors returned)
      */
     void emit(String channel, Object payload);
 
@@ -61,6 +72,7 @@ public interface ProcessorContext {
      * @param channel an output channel declared on the application, never null
      * @param event the event, never null
      * @throws TwelvefoldException when the channel is not declared as an output
+     * @throws IllegalStateException when the attempt is over (the processor and its interceptors returned)
      */
     void emit(String channel, Event<?> event);
 }

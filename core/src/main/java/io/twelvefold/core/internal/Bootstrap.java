@@ -3,6 +3,7 @@ package io.twelvefold.core.internal;
 import io.twelvefold.core.ConfigurationException;
 import io.twelvefold.core.internal.config.ConfigLoader;
 import io.twelvefold.core.internal.config.LoadedConfig;
+import io.twelvefold.core.internal.dispatch.Dispatcher;
 import io.twelvefold.core.spi.TransportProvider;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +25,10 @@ public final class Bootstrap {
      * @param d the declaration, never null
      * @return a new runtime, not started, never null
      * @throws ConfigurationException listing every problem
+     * @throws IllegalArgumentException when interceptors are registered for a channel without a processor
      */
     public static Engine create(Declaration d) {
+        Dispatcher.checkInterceptedChannels(d.channelInterceptors(), processorChannels(d));
         // The JSON warm-up (StartupTuning.start) is already running: App.Builder starts it before this
         // class binds SLF4J; it goes on while the providers are found, the configuration loads and the
         // transport connects. The first event, not READY, needs it.
@@ -45,6 +48,14 @@ public final class Bootstrap {
             throw new ConfigurationException(port.problem());
         }
         return new Engine(d, loaded, port.number());
+    }
+
+    private static java.util.Set<String> processorChannels(Declaration d) {
+        java.util.Set<String> channels = new java.util.LinkedHashSet<>();
+        for (Declaration.ProcessorBinding<?> p : d.processors()) {
+            channels.add(p.channel());
+        }
+        return channels;
     }
 
     /**

@@ -154,25 +154,4 @@ public record ChannelSettings(String channel, String destination, String group, 
                 c.retry().brokerDelayFrom().orElse(null), c.inlineBelow(), Format.of(c.format()),
                 c.type().orElse(null), c.source().orElse(null), options);
     }
-
-    /**
-     * Whether a retry with this backoff is handed to the broker (when its transport can).
-     *
-     * @param backoffNanos the retry's backoff without jitter, from {@link #backoffNanos(int)}
-     * @return true when {@code brokerDelayFrom} is set and the backoff reaches it
-     */
-    boolean brokerRetry(long backoffNanos) {
-        return brokerDelayFrom != null && backoffNanos >= brokerDelayFrom.toNanos();
-    }
-
-    /**
-     * The delay before attempt {@code nextAttempt} (2 for the first retry), without jitter.
-     *
-     * @param nextAttempt the attempt about to be scheduled, at least 2
-     * @return the delay in nanoseconds
-     */
-    long backoffNanos(int nextAttempt) {
-        double base = backoffInitial.toNanos() * Math.pow(backoffMultiplier, nextAttempt - 2);
-        return (long) Math.min(base, (double) backoffMax.toNanos());
-    }
 }

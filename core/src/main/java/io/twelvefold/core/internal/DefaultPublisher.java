@@ -2,6 +2,7 @@ package io.twelvefold.core.internal;
 
 import io.twelvefold.core.Event;
 import io.twelvefold.core.EventPublisher;
+import io.twelvefold.core.internal.dispatch.Outputs;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 

@@ -8,6 +8,9 @@ import io.twelvefold.core.TwelvefoldException;
 import io.twelvefold.core.config.TwelvefoldConfig;
 import io.twelvefold.core.internal.config.ConfigLoader;
 import io.twelvefold.core.internal.config.LoadedConfig;
+import io.twelvefold.core.internal.dispatch.ChannelMetrics;
+import io.twelvefold.core.internal.dispatch.Dispatcher;
+import io.twelvefold.core.internal.dispatch.Outputs;
 import io.twelvefold.core.internal.http.AdminServer;
 import io.twelvefold.core.spi.Capability;
 import io.twelvefold.core.spi.Publisher;
@@ -240,9 +243,8 @@ public final class Engine {
         publisher = new DefaultPublisher(outputs);
         timer = new ScheduledThreadPoolExecutor(1, new DaemonThreads("twelvefold-retry"));
         timer.setRemoveOnCancelPolicy(true);
-        NonRetryable fatal = new NonRetryable(declaration.nonRetryable().toArray(new Class<?>[0]));
         for (Declaration.ProcessorBinding<?> binding : declaration.processors()) {
-            subscribe(binding, fatal, codec);
+            subscribe(binding, codec);
         }
         for (Runnable hook : declaration.startHooks()) {
             hook.run();
@@ -283,46 +285,22 @@ public final class Engine {
         transport.onReady(registry);
     }
 
-    /** Whether a processor's exception is one of the declared non-retryable types. */
-    private static final class NonRetryable implements java.util.function.Predicate<Throwable> {
-        private final Class<?>[] types;
-
-        NonRetryable(Class<?>[] types) {
-            this.types = types;
-        }
-
-        @Override
-        public boolean test(Throwable e) {
-            for (Class<?> c : types) {
-                if (c.isInstance(e)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-    }
-
-    /** Makes each dispatcher's meters; they are registered when the app is ready. */
-    private final class UnboundMetrics implements Dispatcher.ChannelMetricsFactory {
-        @Override
-        public ChannelMetrics create(ChannelSettings s, java.util.function.Supplier<Number> inFlight) {
-            ChannelMetrics m = new ChannelMetrics(provider.name(), s, inFlight);
-            channelMetrics.add(m);
-            return m;
-        }
-    }
-
-    private <T> void subscribe(Declaration.ProcessorBinding<T> binding, NonRetryable fatal, Codec codec) {
+    private <T> void subscribe(Declaration.ProcessorBinding<T> binding, Codec codec) {
         ChannelSettings s = settings.get(binding.channel());
         ExecutorService pool = new ThreadPoolExecutor(s.concurrency(), s.concurrency(), 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), new DaemonThreads("twelvefold-" + s.channel()));
         workerPools.add(pool);
+        // the broker's answers (confirmations, dead letters, hand-offs) are handled here, never on a client's I/O thread
+        ExecutorService callbacks = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                new DaemonThreads("twelvefold-" + s.channel() + "-callbacks"));
+        workerPools.add(callbacks);
         Publisher dlq = transport.publisher(new PublisherRequest(s.channel(), s.deadLetterDestination(), Map.of()));
         deadLetterPublishers.add(dlq);
-        Dispatcher<T> dispatcher = new Dispatcher<>(s, binding.type(), binding.processor(),
-                new Wire(s, codec, config.name()),
-                outputs, dlq, fatal, pool, timer, new UnboundMetrics(),
-                transport.capabilities().contains(Capability.INLINE_PROCESSING) ? s.inlineBelow().toNanos() : 0L);
+        Dispatcher<T> dispatcher = new Dispatcher<>(new Dispatcher.Setup<>(s, binding.type(), binding.processor(),
+                declaration.interceptors(), declaration.channelInterceptors().getOrDefault(s.channel(), List.of()),
+                codec, config.name(), outputs, dlq, declaration.nonRetryable(), pool, callbacks, timer, provider.name(),
+                transport.capabilities().contains(Capability.INLINE_PROCESSING) ? s.inlineBelow().toNanos() : 0L));
+        channelMetrics.add(dispatcher.metrics());
         dispatchers.add(dispatcher);
         dispatcher.bind(transport.subscribe(new SubscriptionRequest(s.channel(), s.destination(), s.group(),
                 s.maxInFlight(), s.options()), dispatcher));

@@ -1,5 +1,6 @@
 package io.twelvefold.core.internal;
 
+import io.twelvefold.core.internal.dispatch.Dispatcher;
 import io.twelvefold.core.internal.http.HealthModel;
 import io.twelvefold.core.spi.Transport;
 import java.util.ArrayList;

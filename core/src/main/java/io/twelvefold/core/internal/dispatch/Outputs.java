@@ -1,10 +1,11 @@
-package io.twelvefold.core.internal;
+package io.twelvefold.core.internal.dispatch;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.twelvefold.core.Codec;
 import io.twelvefold.core.Event;
 import io.twelvefold.core.TwelvefoldException;
+import io.twelvefold.core.internal.ChannelSettings;
 import io.twelvefold.core.spi.Publisher;
 import io.twelvefold.core.spi.PublisherRequest;
 import io.twelvefold.core.spi.Transport;
@@ -19,7 +20,7 @@ import java.util.concurrent.CompletableFuture;
  * {@code messaging.client.sent.messages} counters may be registered later ({@link #bind}), counting
  * from the start.
  */
-final class Outputs {
+public final class Outputs {
     private final Map<String, Output> outputs = new HashMap<>();
 
     private record Output(String destination, Wire wire, Publisher publisher, LateCounter sent) {
@@ -38,7 +39,7 @@ final class Outputs {
      * @param channels the output channels' settings
      * @param appName {@code twelvefold.name}, the default source
      */
-    Outputs(Transport transport, Collection<ChannelSettings> channels, Codec codec, String appName) {
+    public Outputs(Transport transport, Collection<ChannelSettings> channels, Codec codec, String appName) {
         for (ChannelSettings s : channels) {
             Publisher publisher = transport.publisher(new PublisherRequest(s.channel(), s.destination(), s.options()));
             outputs.put(s.channel(), new Output(s.destination(), new Wire(s, codec, appName), publisher,
@@ -52,7 +53,7 @@ final class Outputs {
      * @param registry the registry
      * @param transportName the {@code transport} tag
      */
-    void bind(MeterRegistry registry, String transportName) {
+    public void bind(MeterRegistry registry, String transportName) {
         for (Map.Entry<String, Output> e : outputs.entrySet()) {
             e.getValue().sent.bind(Counter.builder("messaging.client.sent.messages")
                     .description("Messages confirmed by the broker").tag("channel", e.getKey())
@@ -67,7 +68,7 @@ final class Outputs {
      *
      * @throws TwelvefoldException when the channel is not declared as an output
      */
-    <U> Event<U> newEvent(String channel, U payload, String key) {
+    public <U> Event<U> newEvent(String channel, U payload, String key) {
         Objects.requireNonNull(payload, "payload");
         return output(channel).wire.newEvent(payload, key);
     }
@@ -87,7 +88,7 @@ final class Outputs {
      *
      * @param trace the hop it is emitted in, or null for a new trace (published from outside a processor)
      */
-    CompletableFuture<Void> send(String channel, Event<?> event, Trace trace) {
+    public CompletableFuture<Void> send(String channel, Event<?> event, Trace trace) {
         Objects.requireNonNull(event, "event");
         Output out = output(channel);
         CompletableFuture<Void> f = out.publisher.send(out.wire.toMessage(event, trace));
@@ -98,7 +99,7 @@ final class Outputs {
         return f.thenRun(out.sent::increment);
     }
 
-    void close() {
+    public void close() {
         for (Output o : outputs.values()) {
             o.publisher.close();
         }

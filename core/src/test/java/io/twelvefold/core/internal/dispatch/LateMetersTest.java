@@ -1,10 +1,11 @@
-package io.twelvefold.core.internal;
+package io.twelvefold.core.internal.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.twelvefold.core.internal.ChannelSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

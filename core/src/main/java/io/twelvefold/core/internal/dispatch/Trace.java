@@ -1,4 +1,4 @@
-package io.twelvefold.core.internal;
+package io.twelvefold.core.internal.dispatch;
 
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;

@@ -1,4 +1,4 @@
-package io.twelvefold.core.internal;
+package io.twelvefold.core.internal.dispatch;
 
 import io.twelvefold.core.ProcessingException;
 

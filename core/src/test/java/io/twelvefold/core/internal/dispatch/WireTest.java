@@ -1,10 +1,11 @@
-package io.twelvefold.core.internal;
+package io.twelvefold.core.internal.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.twelvefold.core.Codec;
 import io.twelvefold.core.Event;
+import io.twelvefold.core.internal.ChannelSettings;
 import io.twelvefold.core.spi.IncomingMessage;
 import io.twelvefold.core.spi.OutgoingMessage;
 import java.nio.charset.StandardCharsets;
@@ -29,11 +30,11 @@ class WireTest {
     void defaultType() {
         Wire wire = wire(ChannelSettings.Format.CLOUDEVENTS, null, null);
 
-        assertThat(wire.typeOf(OrderPlaced.class)).isEqualTo("io.twelvefold.core.internal.order-placed");
-        assertThat(wire.typeOf(Toon.class)).isEqualTo("io.twelvefold.core.internal.toon");
+        assertThat(wire.typeOf(OrderPlaced.class)).isEqualTo("io.twelvefold.core.internal.dispatch.order-placed");
+        assertThat(wire.typeOf(Toon.class)).isEqualTo("io.twelvefold.core.internal.dispatch.toon");
         assertThat(wire.typeOf(String.class)).isEqualTo("orders");
         assertThat(wire.typeOf(byte[].class)).isEqualTo("orders");
-        assertThat(wire.newEvent(new Toon("Luke", "Jedi"), "k").type()).isEqualTo("io.twelvefold.core.internal.toon");
+        assertThat(wire.newEvent(new Toon("Luke", "Jedi"), "k").type()).isEqualTo("io.twelvefold.core.internal.dispatch.toon");
         assertThat(wire.newEvent(new Toon("Luke", "Jedi"), "k").source()).isEqualTo("/shop");
     }
 
@@ -86,7 +87,7 @@ class WireTest {
 
         assertThat(event.id()).isEqualTo("toons-0-7");
         assertThat(event.source()).isEqualTo("toons");
-        assertThat(event.type()).isEqualTo("io.twelvefold.core.internal.toon");
+        assertThat(event.type()).isEqualTo("io.twelvefold.core.internal.dispatch.toon");
         assertThat(event.time()).contains(OffsetDateTime.of(2026, 12, 3, 10, 15, 30, 0, ZoneOffset.UTC));
         assertThat(event.data()).isEqualTo(new Toon("Leia", "Jedi"));
     }

@@ -1,10 +1,11 @@
-package io.twelvefold.core.internal;
+package io.twelvefold.core.internal.dispatch;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.twelvefold.core.internal.ChannelSettings;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -14,7 +15,7 @@ import java.util.function.Supplier;
  * channel started counting ({@link #bind(MeterRegistry)}): the engine registers them once the app
  * is ready, and what happened before is carried over. Thread-safe.
  */
-final class ChannelMetrics {
+public final class ChannelMetrics {
     private final String transport;
     private final ChannelSettings settings;
     private final Supplier<Number> inFlight;
@@ -47,7 +48,7 @@ final class ChannelMetrics {
      *
      * @param registry the registry
      */
-    void bind(MeterRegistry registry) {
+    public void bind(MeterRegistry registry) {
         Tags tags = Tags.of("channel", settings.channel(), "destination", settings.destination(),
                 "transport", transport);
         consumed.bind(Counter.builder("messaging.client.consumed.messages")

@@ -1,7 +1,9 @@
-package io.twelvefold.core.internal;
+package io.twelvefold.core.internal.dispatch;
 
 import io.twelvefold.core.Codec;
 import io.twelvefold.core.Event;
+import io.twelvefold.core.internal.ChannelSettings;
+import io.twelvefold.core.internal.Ids;
 import io.twelvefold.core.spi.IncomingMessage;
 import io.twelvefold.core.spi.OutgoingMessage;
 import java.time.OffsetDateTime;

@@ -1,0 +1,75 @@
+package io.twelvefold.core.internal.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.twelvefold.core.ProcessingException;
+import io.twelvefold.core.internal.ChannelSettings;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class RetryPolicyTest {
+    private static final long MS = 1_000_000;
+
+    /** backoff 10 ms doubling up to 50 ms, 4 attempts, broker from 40 ms */
+    private static ChannelSettings settings(double jitter) {
+        return new ChannelSettings("c", "dest", "g", 1, 10, 4, Duration.ofMillis(10), Duration.ofMillis(50), 2.0, jitter,
+                "dest.dlq", 1 << 20, Duration.ofSeconds(30), Duration.ofMillis(40));
+    }
+
+    private final RetryPolicy policy = new RetryPolicy(settings(0), List.of(UncheckedIOException.class));
+
+    @Test
+    @DisplayName("the backoff grows by the multiplier up to backoff.max")
+    void backoff() {
+        assertThat(policy.backoffNanos(2)).isEqualTo(10 * MS);
+        assertThat(policy.backoffNanos(3)).isEqualTo(20 * MS);
+        assertThat(policy.backoffNanos(4)).isEqualTo(40 * MS);
+        assertThat(policy.backoffNanos(5)).isEqualTo(50 * MS);
+        assertThat(policy.backoffNanos(60)).isEqualTo(50 * MS);
+    }
+
+    @Test
+    @DisplayName("a failure is retried in the process below broker-delay-from, on the broker from it, and dead-lettered after max-attempts")
+    void verdicts() {
+        IllegalStateException boom = new IllegalStateException("boom");
+        assertThat(policy.decide(1, boom)).isEqualTo(new RetryPolicy.Verdict(null, 10 * MS, false));
+        assertThat(policy.decide(2, boom)).isEqualTo(new RetryPolicy.Verdict(null, 20 * MS, false));
+        assertThat(policy.decide(3, boom)).isEqualTo(new RetryPolicy.Verdict(null, 40 * MS, true));
+        assertThat(policy.decide(4, boom)).isEqualTo(new RetryPolicy.Verdict("exhausted", 0, false));
+    }
+
+    @Test
+    @DisplayName("non-retryable errors are dead-lettered at once: a fatal ProcessingException, a declared type or its subtype, a poison message")
+    void nonRetryable() {
+        assertThat(policy.decide(1, ProcessingException.fatal("no")).deadLetterReason()).isEqualTo("fatal");
+        assertThat(policy.decide(1, new UncheckedIOException(new java.io.IOException("disk")))
+                .deadLetterReason()).isEqualTo("fatal");
+        assertThat(policy.decide(1, new PoisonException("undecodable", "not json", null)).deadLetterReason())
+                .isEqualTo("undecodable");
+        assertThat(policy.decide(0, new PoisonException("oversize", "too big", null)).deadLetterReason())
+                .isEqualTo("oversize");
+        assertThat(policy.retryable(new ProcessingException("try again", null))).isTrue();
+    }
+
+    @Test
+    @DisplayName("once the transport showed it cannot redeliver later, every retry waits in the process; said once")
+    void brokerUnsupported() {
+        assertThat(policy.brokerUnsupported()).isTrue();
+        assertThat(policy.brokerUnsupported()).isFalse();
+        assertThat(policy.decide(3, new IllegalStateException()).toBroker()).isFalse();
+    }
+
+    @Test
+    @DisplayName("jitter spreads the delay within ± backoff.jitter")
+    void jitter() {
+        RetryPolicy jittered = new RetryPolicy(settings(0.5), List.of());
+        for (int i = 0; i < 200; i++) {
+            assertThat(jittered.decide(1, new IllegalStateException()).delayNanos()).isBetween(5 * MS, 15 * MS);
+        }
+        assertThat(jittered.deadLetterResendNanos(1)).isBetween(5 * MS, 15 * MS);
+        assertThat(jittered.deadLetterResendNanos(1000)).as("capped exponent").isBetween(25 * MS, 75 * MS);
+    }
+}
