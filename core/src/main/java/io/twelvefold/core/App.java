@@ -7,6 +7,7 @@ import io.twelvefold.core.internal.Engine;
 import io.twelvefold.core.internal.Launcher;
 import io.twelvefold.core.internal.StartupTuning;
 import io.twelvefold.core.internal.config.ConfigLoader;
+import io.twelvefold.core.spi.Extension;
 import io.twelvefold.core.spi.TransportProvider;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -159,6 +160,7 @@ public final class App implements AutoCloseable {
         private final List<Consumer<App>> startHooks = new ArrayList<>();
         private final List<Runnable> stopHooks = new ArrayList<>();
         private final List<ProcessorInterceptor> interceptors = new ArrayList<>();
+        private final List<Extension> extensions = new ArrayList<>();
         private final Map<String, List<ProcessorInterceptor>> channelInterceptors = new LinkedHashMap<>();
         private Map<String, String> environment;
         private TransportProvider transportProvider;
@@ -255,6 +257,20 @@ public final class App implements AutoCloseable {
             checkChannel(channel);
             channelInterceptors.computeIfAbsent(channel, c -> new ArrayList<>())
                     .add(Objects.requireNonNull(interceptor, "interceptor"));
+            return this;
+        }
+
+        /**
+         * Adds what a module brings besides processors, such as a database with its outbox relay: its
+         * settings are validated with the app's, it starts once the app is connected and subscribed and
+         * stops in the shutdown order, its health is part of readiness, and its admin commands are on
+         * the command line of {@link #run}. Extensions start in registration order and stop in reverse.
+         *
+         * @param extension the extension, never null
+         * @return this builder
+         */
+        public Builder extension(Extension extension) {
+            extensions.add(Objects.requireNonNull(extension, "extension"));
             return this;
         }
 
@@ -381,7 +397,7 @@ public final class App implements AutoCloseable {
                     java.util.Collections.unmodifiableSet(new LinkedHashSet<>(outputs)),
                     List.copyOf(nonRetryable), Map.copyOf(config), environment != null ? environment : System.getenv(),
                     transportProvider, meterRegistry, codec, List.copyOf(hooks), List.copyOf(stopHooks),
-                    List.copyOf(interceptors), copyOf(channelInterceptors));
+                    List.copyOf(interceptors), copyOf(channelInterceptors), List.copyOf(extensions));
         }
 
         private static Map<String, List<ProcessorInterceptor>> copyOf(Map<String, List<ProcessorInterceptor>> byChannel) {

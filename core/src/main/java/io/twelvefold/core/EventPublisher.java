@@ -11,8 +11,22 @@ import java.util.concurrent.CompletionStage;
 public interface EventPublisher {
 
     /**
-     * Publishes a payload as a new event with a generated id, this application's {@code source},
-     * the payload class name as {@code type}, and no key.
+     * The event {@link #publish(String, String, Object)} would send: a new id, the channel's
+     * {@code type} and {@code source} (by default the payload class as a reverse-DNS name and
+     * {@code /<twelvefold.name>}), the key and the current time. Sends nothing.
+     *
+     * @param channel an output channel declared on the application, never null
+     * @param key the partition key, may be null
+     * @param payload the payload, never null
+     * @param <U> the payload type
+     * @return the event, never null
+     * @throws TwelvefoldException when the channel is not declared as an output
+     */
+    <U> Event<U> newEvent(String channel, String key, U payload);
+
+    /**
+     * Publishes a payload as a new event made by {@link #newEvent} (the channel's {@code type} and
+     * {@code source}, a new id), without a key.
      *
      * @param channel an output channel declared on the application, never null
      * @param payload the payload, never null

@@ -20,11 +20,24 @@ import java.util.Map;
  * provided it waits for them before it returns; their events are awaited like its own. Sends of one
  * attempt are made one at a time, in the order the {@code emit} calls reach the context (calls from
  * several threads at once are serialised).
+ *
+ * <p><b>Decorating.</b> An interceptor that hands on a changed context
+ * ({@link ProcessorInterceptor.Chain#proceed(Event, ProcessorContext)}) extends
+ * {@link ForwardingProcessorContext}, so that it keeps working when this interface grows.
  */
 public interface ProcessorContext {
 
     /** @return the name of the channel being processed, never null */
     String channel();
+
+    /**
+     * The consumer group this channel's events are delivered to (the channel's {@code group}, by
+     * default {@code twelvefold.name}): what "already processed" is relative to, for an idempotent
+     * consumer.
+     *
+     * @return the group, never null
+     */
+    String group();
 
     /** @return the attempt number, 1 for the first attempt */
     int attempt();
@@ -56,8 +69,22 @@ public interface ProcessorContext {
     String traceParent();
 
     /**
-     * Emits a payload on a channel, as a new event with a generated id, this application's
-     * {@code source}, the payload class name as {@code type}, and the input event's key.
+     * The event {@link #emit(String, Object)} would send for a payload: a new id, the channel's
+     * {@code type} and {@code source} (by default the payload class as a reverse-DNS name and
+     * {@code /<twelvefold.name>}), the input event's key and the current time. Sends nothing; for
+     * decorators that store or change events before they go out.
+     *
+     * @param channel an output channel declared on the application, never null
+     * @param payload the payload, never null
+     * @param <U> the payload type
+     * @return the event, never null
+     * @throws TwelvefoldException when the channel is not declared as an output
+     */
+    <U> Event<U> newEvent(String channel, U payload);
+
+    /**
+     * Emits a payload on a channel, as {@link #newEvent} makes it: a new id, the channel's
+     * {@code type} and {@code source}, and the input event's key.
      *
      * @param channel an output channel declared on the application, never null
      * @param payload the payload, never null

@@ -57,6 +57,11 @@ public final class EventPublisherProvider implements Provider<EventPublisher> {
         }
 
         @Override
+        public <U> Event<U> newEvent(String channel, String key, U payload) {
+            return app.publisher().newEvent(channel, key, payload);
+        }
+
+        @Override
         public CompletionStage<Void> publish(String channel, Object payload) {
             try {
                 return app.publisher().publish(channel, payload);

@@ -68,7 +68,8 @@ public final class Bootstrap {
      */
     static LoadedConfig load(Declaration d, List<TransportProvider> providers) {
         Map<String, String> defaults = d.name() == null ? Map.of() : Map.of("twelvefold.name", d.name());
-        return ConfigLoader.loadWithDefaults(d.environment(), d.config(), defaults, d.channels(), providers);
+        return ConfigLoader.load(d.environment(), d.config(), defaults, d.channels(), providers, d.extensions(),
+                d.codecOrDefault());
     }
 
     /**

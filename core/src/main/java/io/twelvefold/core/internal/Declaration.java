@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.twelvefold.core.Codec;
 import io.twelvefold.core.EventProcessor;
 import io.twelvefold.core.ProcessorInterceptor;
+import io.twelvefold.core.spi.Extension;
 import io.twelvefold.core.spi.TransportProvider;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -26,12 +27,13 @@ import java.util.Set;
  * @param stopHooks run at the end of a stop, in reverse order
  * @param interceptors around every channel's attempts, in order
  * @param channelInterceptors by channel, around its attempts after the global ones, in order
+ * @param extensions what modules add to the app, in registration order
  */
 public record Declaration(String name, List<ProcessorBinding<?>> processors, Set<String> outputs,
         List<Class<? extends Throwable>> nonRetryable, Map<String, String> config, Map<String, String> environment,
         TransportProvider transportProvider, MeterRegistry meterRegistry, Codec codec, List<Runnable> startHooks,
         List<Runnable> stopHooks, List<ProcessorInterceptor> interceptors,
-        Map<String, List<ProcessorInterceptor>> channelInterceptors) {
+        Map<String, List<ProcessorInterceptor>> channelInterceptors, List<Extension> extensions) {
 
     /**
      * A processor declared for a channel.

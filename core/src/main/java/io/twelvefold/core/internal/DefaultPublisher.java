@@ -15,6 +15,11 @@ final class DefaultPublisher implements EventPublisher {
     }
 
     @Override
+    public <U> Event<U> newEvent(String channel, String key, U payload) {
+        return outputs.newEvent(channel, payload, key);
+    }
+
+    @Override
     public CompletionStage<Void> publish(String channel, Object payload) {
         return publish(channel, (String) null, payload);
     }

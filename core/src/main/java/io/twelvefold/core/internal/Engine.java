@@ -13,6 +13,8 @@ import io.twelvefold.core.internal.dispatch.Dispatcher;
 import io.twelvefold.core.internal.dispatch.Outputs;
 import io.twelvefold.core.internal.http.AdminServer;
 import io.twelvefold.core.spi.Capability;
+import io.twelvefold.core.spi.Extension;
+import io.twelvefold.core.spi.ExtensionContext;
 import io.twelvefold.core.spi.Publisher;
 import io.twelvefold.core.spi.PublisherRequest;
 import io.twelvefold.core.spi.SubscriptionRequest;
@@ -50,6 +52,9 @@ public final class Engine {
     private final TransportProvider provider;
     private final Map<String, String> transportProperties;
     private final Map<String, Map<String, String>> channelOptions;
+    private final Map<String, Map<String, String>> extensionProperties;
+    /** The extensions started so far, in start order. */
+    private final List<Extension> startedExtensions = new CopyOnWriteArrayList<>();
     private final Map<String, ChannelSettings> settings = new LinkedHashMap<>();
     private final int httpPort;
     private final AppMeters meters;
@@ -76,6 +81,7 @@ public final class Engine {
         this.provider = loaded.provider();
         this.transportProperties = loaded.transportProperties();
         this.channelOptions = loaded.channelOptions();
+        this.extensionProperties = loaded.extensionProperties();
         this.httpPort = httpPort;
         this.meters = new AppMeters(httpPort, d.meterRegistry(), config.metrics().jvm());
         for (String channel : d.channels()) {
@@ -246,6 +252,10 @@ public final class Engine {
         for (Declaration.ProcessorBinding<?> binding : declaration.processors()) {
             subscribe(binding, codec);
         }
+        for (Extension e : declaration.extensions()) {
+            e.start(new Started(e));
+            startedExtensions.add(e);
+        }
         for (Runnable hook : declaration.startHooks()) {
             hook.run();
         }
@@ -266,6 +276,7 @@ public final class Engine {
                 d.stopFetching();
                 d.closeSubscription();
             }
+            stopExtensions();
             closeResources();
             phase = Phase.STOPPED;
             AdminServer a = admin;
@@ -283,6 +294,62 @@ public final class Engine {
             m.bind(registry);
         }
         transport.onReady(registry);
+        for (Extension e : startedExtensions) {
+            e.onReady(registry);
+        }
+    }
+
+    /** Stops the started extensions, the last started first; a failing one does not stop the others. */
+    private void stopExtensions() {
+        List<Extension> started = new ArrayList<>(startedExtensions);
+        Collections.reverse(started);
+        startedExtensions.clear();
+        for (Extension e : started) {
+            try {
+                e.stop();
+            } catch (RuntimeException ex) {
+                LOG.error("Extension '{}' failed to stop; stopping the others: {}", e.name(), ex.toString(), ex);
+            }
+        }
+    }
+
+    /** The extensions started so far, for their health. */
+    List<Extension> extensions() {
+        return Collections.unmodifiableList(startedExtensions);
+    }
+
+    /** What a started extension gets: its settings and the app's publisher. */
+    private final class Started implements ExtensionContext {
+        private final Extension extension;
+
+        Started(Extension extension) {
+            this.extension = extension;
+        }
+
+        @Override
+        public String appName() {
+            return config.name();
+        }
+
+        @Override
+        public Map<String, String> properties() {
+            return extensionProperties.getOrDefault(extension.name(), Map.of());
+        }
+
+        @Override
+        public Map<String, String> environment() {
+            return declaration.environment();
+        }
+
+        @Override
+        public Codec codec() {
+            return StartupTuning.codec(declaration);
+        }
+
+        @Override
+        public EventPublisher publisher() {
+            return Engine.this.publisher();
+        }
     }
 
     private <T> void subscribe(Declaration.ProcessorBinding<T> binding, Codec codec) {
@@ -369,6 +436,7 @@ public final class Engine {
                     + "again", abandoned, text(config.shutdownTimeout()));
         }
         dispatchers.forEach(Dispatcher::closeSubscription);
+        stopExtensions();
         closeResources();
         LOG.info("Twelvefold '{}' stopped in {} ms", config.name(), (System.nanoTime() - t0) / 1_000_000);
     }

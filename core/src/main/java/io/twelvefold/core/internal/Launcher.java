@@ -88,6 +88,10 @@ public final class Launcher {
             return serve(builder, err);
         }
         String command = args.get(0);
+        ExtensionCommand extensionCommand = ExtensionCommand.find(declaration.extensions(), command);
+        if (extensionCommand != null) {
+            return extensionCommand.run(declaration, args.subList(1, args.size()), out, err);
+        }
         if (args.size() > 1) {
             err.println("Unexpected argument '" + args.get(1) + "' after '" + command + "'; see --help");
             return USAGE;
@@ -96,7 +100,7 @@ public final class Launcher {
             case "--help":
             case "-h":
             case "help":
-                out.print(Usage.text());
+                out.print(Usage.text(declaration.extensions()));
                 return OK;
             case "--print-config":
             case "print-config":
@@ -108,7 +112,8 @@ public final class Launcher {
     }
 
     private static int printConfig(Declaration d, PrintStream out, PrintStream err) {
-        out.print(Manifest.render(d.environment(), d.config(), d.name(), d.channels(), Bootstrap.providers(d)));
+        out.print(Manifest.render(d.environment(), d.config(), d.name(), d.channels(), Bootstrap.providers(d),
+                d.extensions()));
         try {
             Bootstrap.create(d);
         } catch (ConfigurationException e) {

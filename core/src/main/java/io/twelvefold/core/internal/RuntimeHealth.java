@@ -2,6 +2,8 @@ package io.twelvefold.core.internal;
 
 import io.twelvefold.core.internal.dispatch.Dispatcher;
 import io.twelvefold.core.internal.http.HealthModel;
+import io.twelvefold.core.spi.Extension;
+import io.twelvefold.core.spi.ExtensionHealth;
 import io.twelvefold.core.spi.Transport;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +35,27 @@ final class RuntimeHealth implements HealthModel {
                 return false;
             }
         }
+        for (ComponentHealth c : components()) {
+            if (!c.up()) {
+                return false;
+            }
+        }
         return true;
+    }
+
+    @Override
+    public List<ComponentHealth> components() {
+        List<ComponentHealth> result = new ArrayList<>();
+        for (Extension e : engine.extensions()) {
+            ExtensionHealth h;
+            try {
+                h = e.health();
+            } catch (RuntimeException ex) {
+                h = new ExtensionHealth(false, java.util.Map.of("detail", "health check failed: " + ex));
+            }
+            result.add(new ComponentHealth(e.name(), h.up(), h.data()));
+        }
+        return result;
     }
 
     @Override

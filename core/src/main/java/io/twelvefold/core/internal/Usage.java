@@ -1,12 +1,22 @@
 package io.twelvefold.core.internal;
 
+import io.twelvefold.core.spi.AdminCommand;
+import io.twelvefold.core.spi.Extension;
+import java.util.List;
+
 /** What {@code --help} prints. */
 final class Usage {
     private Usage() {
     }
 
-    static String text() {
+    static String text(List<Extension> extensions) {
         String nl = System.lineSeparator();
+        StringBuilder more = new StringBuilder();
+        for (Extension e : extensions) {
+            for (AdminCommand c : e.commands()) {
+                more.append(String.format("  %-16s %s", c.name(), c.description())).append(nl);
+            }
+        }
         return String.join(nl,
                 "Usage: java -jar <app>.jar [command]",
                 "",
@@ -17,7 +27,7 @@ final class Usage {
                 "  --print-config   print every setting (key, environment variable, type, default, value,",
                 "                   source; secrets redacted), check them like a start would, and exit",
                 "  --help           print this help and exit",
-                "",
+                more.toString() + "",
                 "Settings come from the environment: TWELVEFOLD_TRANSPORT picks the transport (inmemory,",
                 "kafka, rabbitmq), TWELVEFOLD_* variables set the rest, PORT turns on the HTTP endpoint",
                 "(/health/live, /health/ready, /health/started, /metrics). --print-config lists them all.",

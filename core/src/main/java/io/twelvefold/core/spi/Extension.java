@@ -40,6 +40,18 @@ public interface Extension {
     }
 
     /**
+     * Environment variables outside {@code TWELVEFOLD_*} this extension reads (such as
+     * {@code DATABASE_URL}): each {@link ConfigKey#name()} is the variable's literal name. They are
+     * listed in the configuration manifest (a secret one redacted, a URI's user info always); the
+     * extension validates them in {@link #validate}.
+     *
+     * @return the variables, never null
+     */
+    default List<ConfigKey> environmentVariables() {
+        return List.of();
+    }
+
+    /**
      * Checks the extension's settings (and any other variable it reads, such as
      * {@code DATABASE_URL}) without connecting to anything. Called before anything starts and by
      * {@code --print-config}; its problems are reported with every other one.

@@ -1,5 +1,6 @@
 package io.twelvefold.core.spi;
 
+import io.twelvefold.core.Codec;
 import io.twelvefold.core.EventPublisher;
 import java.util.Map;
 
@@ -24,6 +25,14 @@ public interface ExtensionContext {
      * @return an immutable map, never null
      */
     Map<String, String> environment();
+
+    /**
+     * The app's codec (JSON unless the builder set another): how payloads become bytes, for an
+     * extension that stores events to send later.
+     *
+     * @return the codec, never null
+     */
+    Codec codec();
 
     /**
      * The app's publisher, to the channels it declared as outputs.

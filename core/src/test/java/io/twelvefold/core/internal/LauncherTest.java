@@ -28,7 +28,7 @@ class LauncherTest {
         return new Declaration(name,
                 List.of(new Declaration.ProcessorBinding<>("orders", String.class, EventProcessor.sink(s -> { }))),
                 Set.of("shipments"), List.of(), Map.of("twelvefold.transport", "flaky"), environment, provider, null,
-                null, List.of(), List.of(), List.of(), Map.of());
+                null, List.of(), List.of(), List.of(), Map.of(), List.of());
     }
 
     private String out() {
@@ -110,7 +110,8 @@ class LauncherTest {
     @DisplayName("--print-config says when the chosen transport is not on the classpath")
     void printConfigWithoutTheTransport() {
         Declaration d = new Declaration(null, List.of(), Set.of("out"), List.of(), Map.of(),
-                Map.of("TWELVEFOLD_TRANSPORT", "kafka"), null, null, null, List.of(), List.of(), List.of(), Map.of());
+                Map.of("TWELVEFOLD_TRANSPORT", "kafka"), null, null, null, List.of(), List.of(), List.of(), Map.of(),
+                List.of());
 
         assertThat(run(d, "--print-config")).isEqualTo(2);
 

@@ -7,10 +7,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.twelvefold.core.App;
 import io.twelvefold.core.Event;
+import io.twelvefold.core.ForwardingProcessorContext;
 import io.twelvefold.core.ProcessorContext;
 import io.twelvefold.core.ProcessorInterceptor;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -62,46 +62,15 @@ class InMemoryInterceptorTest {
         assertThat(attempts.count()).as("4 attempts on orders, 2 on shipments").isEqualTo(6);
     }
 
-    /** Adds the tenant header to every event emitted with an envelope. */
-    private record Tenant(ProcessorContext delegate) implements ProcessorContext {
-        @Override
-        public String channel() {
-            return delegate.channel();
-        }
-
-        @Override
-        public int attempt() {
-            return delegate.attempt();
-        }
-
-        @Override
-        public int maxAttempts() {
-            return delegate.maxAttempts();
-        }
-
-        @Override
-        public Instant deadline() {
-            return delegate.deadline();
-        }
-
-        @Override
-        public Map<String, String> headers() {
-            return delegate.headers();
-        }
-
-        @Override
-        public String traceParent() {
-            return delegate.traceParent();
-        }
-
-        @Override
-        public void emit(String channel, Object payload) {
-            delegate.emit(channel, payload);
+    /** Adds the tenant header to every event emitted. */
+    private static final class Tenant extends ForwardingProcessorContext {
+        Tenant(ProcessorContext delegate) {
+            super(delegate);
         }
 
         @Override
         public void emit(String channel, Event<?> event) {
-            delegate.emit(channel, event.toBuilder().header("tenant", "acme").build());
+            super.emit(channel, event.toBuilder().header("tenant", "acme").build());
         }
     }
 }

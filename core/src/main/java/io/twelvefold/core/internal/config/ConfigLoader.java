@@ -5,6 +5,7 @@ import io.twelvefold.core.ConfigurationException;
 import io.twelvefold.core.config.ChannelConfig;
 import io.twelvefold.core.config.TwelvefoldConfig;
 import io.twelvefold.core.spi.ConfigKey;
+import io.twelvefold.core.Codec;
 import io.twelvefold.core.EventPublisher;
 import io.twelvefold.core.spi.Extension;
 import io.twelvefold.core.spi.ExtensionContext;
@@ -67,7 +68,7 @@ public final class ConfigLoader {
      */
     public static LoadedConfig load(Map<String, String> environment, Map<String, String> overrides,
             Set<String> channels, List<TransportProvider> providers) {
-        return loadFrom(environment, systemProperties(), overrides, Map.of(), channels, providers, List.of());
+        return loadFrom(environment, systemProperties(), overrides, Map.of(), channels, providers, List.of(), null);
     }
 
     /**
@@ -84,7 +85,7 @@ public final class ConfigLoader {
      */
     public static LoadedConfig loadWithDefaults(Map<String, String> environment, Map<String, String> overrides,
             Map<String, String> defaults, Set<String> channels, List<TransportProvider> providers) {
-        return loadFrom(environment, systemProperties(), overrides, defaults, channels, providers, List.of());
+        return loadFrom(environment, systemProperties(), overrides, defaults, channels, providers, List.of(), null);
     }
 
     /**
@@ -97,24 +98,25 @@ public final class ConfigLoader {
      * @param channels the channel names declared in code, never null
      * @param providers the transport providers found, never null
      * @param extensions the app's extensions, never null
+     * @param codec the app's codec, for the extensions
      * @return the valid configuration and the chosen transport, never null
      * @throws ConfigurationException listing every problem found
      */
     public static LoadedConfig load(Map<String, String> environment, Map<String, String> overrides,
             Map<String, String> defaults, Set<String> channels, List<TransportProvider> providers,
-            List<Extension> extensions) {
-        return loadFrom(environment, systemProperties(), overrides, defaults, channels, providers, extensions);
+            List<Extension> extensions, Codec codec) {
+        return loadFrom(environment, systemProperties(), overrides, defaults, channels, providers, extensions, codec);
     }
 
     /** Like {@link #load(Map, Map, Set, List)} with given system properties, for tests. */
     static LoadedConfig load(Map<String, String> environment, Map<String, String> systemProperties,
             Map<String, String> overrides, Set<String> channels, List<TransportProvider> providers) {
-        return loadFrom(environment, systemProperties, overrides, Map.of(), channels, providers, List.of());
+        return loadFrom(environment, systemProperties, overrides, Map.of(), channels, providers, List.of(), null);
     }
 
     private static LoadedConfig loadFrom(Map<String, String> environment, Map<String, String> systemProperties,
             Map<String, String> overrides, Map<String, String> defaults, Set<String> channels,
-            List<TransportProvider> providers, List<Extension> extensions) {
+            List<TransportProvider> providers, List<Extension> extensions, Codec codec) {
         Objects.requireNonNull(environment, "environment");
         Objects.requireNonNull(systemProperties, "systemProperties");
         Objects.requireNonNull(overrides, "overrides");
@@ -177,7 +179,7 @@ public final class ConfigLoader {
                     code);
             extensionProperties.put(e.name(), properties);
             try {
-                e.validate(new ExtensionSettings(appName == null ? "" : appName.strip(), properties, env));
+                e.validate(new ExtensionSettings(appName == null ? "" : appName.strip(), properties, env, codec));
             } catch (ConfigurationException ce) {
                 problems.addAll(ce.problems());
             }
@@ -211,8 +213,8 @@ public final class ConfigLoader {
     }
 
     /** An extension's settings, for {@link Extension#validate} and its admin commands. */
-    public record ExtensionSettings(String appName, Map<String, String> properties, Map<String, String> environment)
-            implements ExtensionContext {
+    public record ExtensionSettings(String appName, Map<String, String> properties, Map<String, String> environment,
+            Codec codec) implements ExtensionContext {
         /** Copies the maps. */
         public ExtensionSettings {
             properties = Map.copyOf(properties);

@@ -1,5 +1,7 @@
 package io.twelvefold.core.internal.config;
 
+import io.twelvefold.core.spi.ConfigKey;
+import io.twelvefold.core.spi.Extension;
 import io.twelvefold.core.spi.TransportProvider;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -50,6 +52,22 @@ public final class Manifest {
      */
     public static String render(Map<String, String> environment, Map<String, String> overrides, String name,
             Set<String> channels, List<TransportProvider> providers) {
+        return render(environment, overrides, name, channels, providers, List.of());
+    }
+
+    /**
+     * Renders the manifest of an app with extensions (their settings after the transports').
+     *
+     * @param environment the environment variables
+     * @param overrides the properties set in code
+     * @param name the default of {@code twelvefold.name} declared in code, or null
+     * @param channels the declared channels
+     * @param providers the available transports
+     * @param extensions the app's extensions
+     * @return the Markdown table, ending with a newline
+     */
+    public static String render(Map<String, String> environment, Map<String, String> overrides, String name,
+            Set<String> channels, List<TransportProvider> providers, List<Extension> extensions) {
         Map<String, String> sys = new TreeMap<>();
         System.getProperties().forEach((k, v) -> sys.put(String.valueOf(k), String.valueOf(v)));
         Map<String, String> codeDefaults = name == null ? Map.of() : Map.of("twelvefold.name", name);
@@ -57,7 +75,7 @@ public final class Manifest {
         StringBuilder out = new StringBuilder();
         out.append("| key | environment variable | type | default | value | source |\n");
         out.append("|---|---|---|---|---|---|\n");
-        for (Setting s : ConfigLoader.settings(channels, providers)) {
+        for (Setting s : ConfigLoader.settings(channels, providers, extensions)) {
             if (s.wildcard()) {
                 wildcardRows(out, s, environment, overrides);
                 continue;
@@ -68,6 +86,14 @@ public final class Manifest {
             }
             effective.put(s.key(), vs);
             row(out, s.key(), s.envVar(), s.type(), s.defaultValue(), vs[0], vs[1], s.secret());
+        }
+        for (Extension e : extensions) {
+            for (ConfigKey v : e.environmentVariables()) {
+                String value = environment.get(v.name());
+                boolean set = value != null && !value.isBlank();
+                row(out, "", v.name(), v.type(), v.defaultValue(), set ? value : v.defaultValue(),
+                        set ? "environment" : v.defaultValue() == null ? "" : "default", v.secret());
+            }
         }
         String port = environment.get("PORT");
         row(out, "", "PORT", "int", null, port == null || port.isBlank() ? "off" : port,

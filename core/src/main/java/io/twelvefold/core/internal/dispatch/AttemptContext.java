@@ -104,6 +104,11 @@ final class AttemptContext implements ProcessorContext {
     }
 
     @Override
+    public String group() {
+        return settings.group();
+    }
+
+    @Override
     public int attempt() {
         return attempt;
     }
@@ -125,8 +130,13 @@ final class AttemptContext implements ProcessorContext {
     }
 
     @Override
+    public <U> Event<U> newEvent(String channel, U payload) {
+        return outputs.newEvent(channel, payload, event.key().orElse(null));
+    }
+
+    @Override
     public void emit(String channel, Object payload) {
-        emit(channel, outputs.newEvent(channel, payload, event.key().orElse(null)));
+        emit(channel, newEvent(channel, payload));
     }
 
     @Override

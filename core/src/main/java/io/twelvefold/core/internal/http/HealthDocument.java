@@ -55,7 +55,9 @@ final class HealthDocument {
         String state = health.state();
         List<HealthModel.SubscriptionHealth> subscriptions =
                 probe.includesSubscriptions ? health.subscriptions() : List.of();
-        boolean up = self && subscriptions.stream().allMatch(HealthModel.SubscriptionHealth::up);
+        List<HealthModel.ComponentHealth> components = probe.includesSubscriptions ? health.components() : List.of();
+        boolean up = self && subscriptions.stream().allMatch(HealthModel.SubscriptionHealth::up)
+                && components.stream().allMatch(HealthModel.ComponentHealth::up);
         return new Rendered(up, write(g -> {
             g.writeStartObject();
             g.writeStringField("status", status(up));
@@ -83,9 +85,34 @@ final class HealthDocument {
                 g.writeEndObject();
                 g.writeEndObject();
             }
+            for (HealthModel.ComponentHealth c : components) {
+                g.writeStartObject();
+                g.writeStringField("name", "extension:" + c.name());
+                g.writeStringField("status", status(c.up()));
+                g.writeObjectFieldStart("data");
+                for (java.util.Map.Entry<String, Object> e : c.data().entrySet()) {
+                    g.writeFieldName(e.getKey());
+                    writeValue(g, e.getValue());
+                }
+                g.writeEndObject();
+                g.writeEndObject();
+            }
             g.writeEndArray();
             g.writeEndObject();
         }));
+    }
+
+    /** A data value: a number, a boolean, or its text. */
+    private static void writeValue(JsonGenerator g, Object value) throws IOException {
+        if (value instanceof Long || value instanceof Integer) {
+            g.writeNumber(((Number) value).longValue());
+        } else if (value instanceof Number n) {
+            g.writeNumber(n.doubleValue());
+        } else if (value instanceof Boolean b) {
+            g.writeBoolean(b);
+        } else {
+            g.writeString(String.valueOf(value));
+        }
     }
 
     /** {@code {"error":"...","path":"..."}} for 404 and 405. */

@@ -50,6 +50,34 @@ public interface HealthModel {
     List<SubscriptionHealth> subscriptions();
 
     /**
+     * The health of the app's extensions (backing services such as a database), part of readiness.
+     *
+     * @return a snapshot, never null, empty when there is none
+     */
+    default List<ComponentHealth> components() {
+        return List.of();
+    }
+
+    /**
+     * The health of one extension.
+     *
+     * @param name the extension's name, never null
+     * @param up whether it lets the app receive work
+     * @param data what the check shows, never null
+     */
+    record ComponentHealth(String name, boolean up, java.util.Map<String, Object> data) {
+        /**
+         * Checks the components.
+         *
+         * @throws NullPointerException if name or data is null
+         */
+        public ComponentHealth {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(data, "data");
+        }
+    }
+
+    /**
      * The health of one subscribed channel.
      *
      * @param channel the channel name, never null

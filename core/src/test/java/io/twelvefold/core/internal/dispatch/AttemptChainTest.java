@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.twelvefold.core.Event;
+import io.twelvefold.core.ForwardingProcessorContext;
 import io.twelvefold.core.EventProcessor;
 import io.twelvefold.core.ProcessorContext;
 import io.twelvefold.core.ProcessorInterceptor;
@@ -133,40 +134,17 @@ class AttemptChainTest {
     }
 
     /** A context that reports another attempt number. */
-    private record Renumbered(ProcessorContext delegate, int attempt) implements ProcessorContext {
-        @Override
-        public String channel() {
-            return delegate.channel();
+    private static final class Renumbered extends ForwardingProcessorContext {
+        private final int attempt;
+
+        Renumbered(ProcessorContext delegate, int attempt) {
+            super(delegate);
+            this.attempt = attempt;
         }
 
         @Override
-        public int maxAttempts() {
-            return delegate.maxAttempts();
-        }
-
-        @Override
-        public java.time.Instant deadline() {
-            return delegate.deadline();
-        }
-
-        @Override
-        public Map<String, String> headers() {
-            return delegate.headers();
-        }
-
-        @Override
-        public String traceParent() {
-            return delegate.traceParent();
-        }
-
-        @Override
-        public void emit(String channel, Object payload) {
-            delegate.emit(channel, payload);
-        }
-
-        @Override
-        public void emit(String channel, Event<?> event) {
-            delegate.emit(channel, event);
+        public int attempt() {
+            return attempt;
         }
     }
 }

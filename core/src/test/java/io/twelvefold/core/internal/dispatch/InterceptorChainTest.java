@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import io.micrometer.core.instrument.Counter;
 import io.twelvefold.core.DeadLetterHeaders;
 import io.twelvefold.core.Event;
+import io.twelvefold.core.ForwardingProcessorContext;
 import io.twelvefold.core.ProcessingException;
 import io.twelvefold.core.ProcessorContext;
 import io.twelvefold.core.ProcessorInterceptor;
@@ -234,57 +235,8 @@ class InterceptorChainTest {
         }
     }
 
-    /** A context that passes everything to the one it decorates. */
-    private abstract static class ForwardingContext implements ProcessorContext {
-        final ProcessorContext delegate;
-
-        ForwardingContext(ProcessorContext delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public String channel() {
-            return delegate.channel();
-        }
-
-        @Override
-        public int attempt() {
-            return delegate.attempt();
-        }
-
-        @Override
-        public int maxAttempts() {
-            return delegate.maxAttempts();
-        }
-
-        @Override
-        public Instant deadline() {
-            return delegate.deadline();
-        }
-
-        @Override
-        public Map<String, String> headers() {
-            return delegate.headers();
-        }
-
-        @Override
-        public String traceParent() {
-            return delegate.traceParent();
-        }
-
-        @Override
-        public void emit(String channel, Object payload) {
-            delegate.emit(channel, payload);
-        }
-
-        @Override
-        public void emit(String channel, Event<?> event) {
-            delegate.emit(channel, event);
-        }
-    }
-
-    /** Adds a header to every event emitted with an envelope. */
-    private static final class Tagging extends ForwardingContext {
+    /** Adds a header to every event emitted. */
+    private static final class Tagging extends ForwardingProcessorContext {
         private final String name;
         private final String value;
 
@@ -296,7 +248,7 @@ class InterceptorChainTest {
 
         @Override
         public void emit(String channel, Event<?> event) {
-            delegate.emit(channel, event.toBuilder().header(name, value).build());
+            super.emit(channel, event.toBuilder().header(name, value).build());
         }
     }
 
@@ -335,7 +287,7 @@ class InterceptorChainTest {
     }
 
     /** Emits into the outbox of the transaction instead of the broker. */
-    private static final class OutboxContext extends ForwardingContext {
+    private static final class OutboxContext extends ForwardingProcessorContext {
         private final Transaction tx;
 
         OutboxContext(ProcessorContext delegate, Transaction tx) {
