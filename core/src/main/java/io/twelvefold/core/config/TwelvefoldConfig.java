@@ -43,6 +43,16 @@ public interface TwelvefoldConfig {
     @WithDefault("60s")
     Duration startTimeout();
 
+    /**
+     * Whether the app prepares, on background threads from the moment it is built, what its first
+     * events need (the JSON mapper and the payload types' readers); see the architecture
+     * documentation. Off, the first events pay for it.
+     *
+     * @return whether the start-up warm-up runs
+     */
+    @WithDefault("true")
+    boolean warmUp();
+
     /** @return per-channel settings, by channel name; every declared channel has an entry */
     Map<String, ChannelConfig> channels();
 

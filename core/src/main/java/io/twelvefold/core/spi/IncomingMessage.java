@@ -86,7 +86,7 @@ public interface IncomingMessage {
      *
      * <p>This method does <em>not</em> acknowledge this message: the runtime calls {@link #ack()}
      * once the future completed normally, so that a copy that was not stored never loses the
-     * message (design.md: the runtime, not the transport, decides when to acknowledge). A process
+     * message (the runtime, not the transport, decides when to acknowledge). A process
      * that dies between the two leaves both the copy and this message: at-least-once.
      *
      * <p>The copy comes back as a new delivery, behind whatever the group received meanwhile: its

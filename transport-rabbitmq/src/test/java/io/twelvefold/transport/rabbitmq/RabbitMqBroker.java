@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The broker the tests use (design.md section 8): {@code TWELVEFOLD_RABBITMQ_URI} when set, else
+ * The broker the tests use (docs/architecture.md, test brokers): {@code TWELVEFOLD_RABBITMQ_URI} when set, else
  * {@code amqp://localhost:5672} when it answers, else the tests are skipped with a loud message;
  * with {@code CI=true} a missing broker fails them instead. Also remembers every exchange and queue
  * the tests' transports declare, and deletes them.

@@ -7,15 +7,13 @@ import io.twelvefold.core.Codec;
 import io.twelvefold.core.ProcessingException;
 import java.io.IOException;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /** JSON with Jackson; {@code byte[]} passes through. */
 public final class JsonCodec implements Codec {
     /**
      * The shared default instance. Its object mapper is made on first use, not when the class
      * loads: Jackson's first {@code ObjectMapper} costs about 200 ms, which must not delay
-     * readiness (see {@link #warmUp(Class[])}).
+     * readiness ({@code StartupTuning} calls {@link #warmUp(Class[])} on a thread of its own).
      */
     public static final JsonCodec DEFAULT = new JsonCodec();
 
@@ -33,9 +31,6 @@ public final class JsonCodec implements Codec {
         this.mapper = Objects.requireNonNull(mapper, "mapper");
     }
 
-    /** The payload types a warm-up was started for ({@code void.class}: the mapper itself). */
-    private final Set<Class<?>> warming = ConcurrentHashMap.newKeySet();
-
     private JsonCodec() {
         this.mapper = null;
     }
@@ -51,44 +46,6 @@ public final class JsonCodec implements Codec {
     private ObjectMapper mapper() {
         ObjectMapper m = mapper;
         return m != null ? m : DefaultMapper.INSTANCE;
-    }
-
-    /**
-     * Starts {@link #warmUp(Class[])} on a daemon thread named {@code twelvefold-warm-up-json}, unless
-     * one was started already for the mapper and every one of these types. The first time in the
-     * JVM, a second daemon thread loads Jackson's classes beside it (see {@link JacksonPreload}):
-     * building a first mapper is mostly class loading, and the first event waits for it.
-     *
-     * @param types the payload types the app's processors decode, never null
-     * @return whether a warm-up thread was started
-     */
-    public boolean warmUpInBackground(Class<?>[] types) {
-        boolean anything = warming.add(void.class);
-        for (Class<?> type : types) {
-            anything |= warming.add(type);
-        }
-        if (!anything) {
-            return false;
-        }
-        JacksonPreload.startOnce();
-        JacksonPreload.startDaemon(new WarmUpTask(this, types.clone()), "twelvefold-warm-up-json");
-        return true;
-    }
-
-    /** A class, not a lambda: lambdas cost start-up time on the thread that makes the first one. */
-    private static final class WarmUpTask implements Runnable {
-        private final JsonCodec codec;
-        private final Class<?>[] types;
-
-        WarmUpTask(JsonCodec codec, Class<?>[] types) {
-            this.codec = codec;
-            this.types = types;
-        }
-
-        @Override
-        public void run() {
-            codec.warmUp(types);
-        }
     }
 
     /**

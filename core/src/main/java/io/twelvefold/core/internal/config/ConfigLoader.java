@@ -319,7 +319,8 @@ public final class ConfigLoader {
         }
         return new ResolvedConfig(raw.get("twelvefold.transport").strip(), raw.get("twelvefold.name").strip(),
                 DurationConverter.parse(raw.get("twelvefold.shutdown-timeout")),
-                DurationConverter.parse(raw.get("twelvefold.start-timeout")), Collections.unmodifiableMap(byName),
+                DurationConverter.parse(raw.get("twelvefold.start-timeout")),
+                Boolean.parseBoolean(raw.get("twelvefold.warm-up").strip()), Collections.unmodifiableMap(byName),
                 new ResolvedConfig.Metrics(Boolean.parseBoolean(raw.get("twelvefold.metrics.jvm").strip())));
     }
 

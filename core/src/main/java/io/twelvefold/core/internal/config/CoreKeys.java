@@ -26,6 +26,8 @@ public final class CoreKeys {
                     "How long a graceful stop waits for in-flight events."),
             key("start-timeout", "duration", "60s",
                     "How long a start keeps trying to reach the broker (readiness DOWN meanwhile); 0 fails at once."),
+            key("warm-up", "boolean", "true",
+                    "Whether the first events' JSON work is prepared on background threads from the start."),
             key("metrics.jvm", "boolean", "true",
                     "Whether the JVM and process meters (jvm_*, process_*, system_*) are registered."));
 

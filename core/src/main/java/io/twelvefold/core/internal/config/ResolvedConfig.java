@@ -15,11 +15,12 @@ import java.util.Optional;
  * @param name the application's name
  * @param shutdownTimeout how long a graceful stop waits
  * @param startTimeout how long a start keeps trying to reach the broker
+ * @param warmUp whether the start-up warm-up runs
  * @param channels an unmodifiable map with an entry per declared channel
  * @param metrics the meters besides Twelvefold's own
  */
 record ResolvedConfig(String transport, String name, Duration shutdownTimeout, Duration startTimeout,
-        Map<String, ChannelConfig> channels, MetricsConfig metrics) implements TwelvefoldConfig {
+        boolean warmUp, Map<String, ChannelConfig> channels, MetricsConfig metrics) implements TwelvefoldConfig {
 
     /** {@link TwelvefoldConfig.MetricsConfig} with its values. */
     record Metrics(boolean jvm) implements TwelvefoldConfig.MetricsConfig {

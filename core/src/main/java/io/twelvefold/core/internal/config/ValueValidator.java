@@ -36,6 +36,7 @@ final class ValueValidator {
         }
         positiveDuration("twelvefold.shutdown-timeout");
         nonNegativeDuration("twelvefold.start-timeout", "60s");
+        bool("twelvefold.warm-up");
         bool("twelvefold.metrics.jvm");
         for (String channel : channels) {
             String p = CoreKeys.channelPrefix(channel);

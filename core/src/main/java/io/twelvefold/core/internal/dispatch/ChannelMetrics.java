@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * The meters of one subscribed channel (design.md section 6). They can be registered after the
+ * The meters of one subscribed channel (docs/lifecycle.md, the HTTP endpoint). They can be registered after the
  * channel started counting ({@link #bind(MeterRegistry)}): the engine registers them once the app
  * is ready, and what happened before is carried over. Thread-safe.
  */

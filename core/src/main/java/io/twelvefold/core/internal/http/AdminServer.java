@@ -23,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one HTTP port of a Twelvefold process (12-factor VII, design.md section 6), on the JDK's
+ * The one HTTP port of a Twelvefold process (12-factor VII; docs/lifecycle.md), on the JDK's
  * built-in server: {@code /health/live}, {@code /health/ready}, {@code /health/started} (JSON in
  * the MicroProfile Health shape; 200 when UP, 503 when DOWN) and {@code /metrics} (Prometheus
  * text, or OpenMetrics when the scraper asks for it).

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** SIGTERM to a real child JVM with 1,000 slow events in flight (design.md section 4). */
+/** SIGTERM to a real child JVM with 1,000 slow events in flight (docs/lifecycle.md, shutdown order). */
 class ShutdownIT {
     private static final Pattern PORT = Pattern.compile("HTTP endpoint on port (\\d+)");
     private Process process;

@@ -1,10 +1,11 @@
-package io.twelvefold.core.internal.codec;
+package io.twelvefold.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import io.twelvefold.core.internal.codec.JsonCodec;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -14,8 +15,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.Test;
 
-/** The JSON warm-up: started once per set of types, on its own thread; the class list stays current. */
-class JsonWarmUpTest {
+/** The start-up warm-up: started once per codec and set of types, on its own thread, behind its switch; the class list stays current. */
+class StartupTuningTest {
     record Greeting(String name, int times) {
     }
 
@@ -38,11 +39,11 @@ class JsonWarmUpTest {
         RecordingMapper mapper = new RecordingMapper();
         JsonCodec codec = new JsonCodec(mapper);
 
-        assertThat(codec.warmUpInBackground(new Class<?>[] {Greeting.class})).isTrue();
+        assertThat(StartupTuning.warmUp(codec, new Class<?>[] {Greeting.class})).isTrue();
         await().atMost(Duration.ofSeconds(10)).until(() -> mapper.readers.contains(warmedUp(Greeting.class)));
 
-        assertThat(codec.warmUpInBackground(new Class<?>[] {Greeting.class})).isFalse();
-        assertThat(codec.warmUpInBackground(new Class<?>[] {Greeting.class, Farewell.class})).isTrue();
+        assertThat(StartupTuning.warmUp(codec, new Class<?>[] {Greeting.class})).isFalse();
+        assertThat(StartupTuning.warmUp(codec, new Class<?>[] {Greeting.class, Farewell.class})).isTrue();
         await().atMost(Duration.ofSeconds(10)).until(() -> mapper.readers.contains(warmedUp(Farewell.class)));
         assertThat(mapper.readers).allMatch(e -> e.getKey().equals("twelvefold-warm-up-json"));
 
@@ -58,7 +59,7 @@ class JsonWarmUpTest {
 
     @Test
     void everyPreloadedClassExistsInThisJacksonVersion() throws Exception {
-        List<String> names = JacksonPreload.names();
+        List<String> names = StartupTuning.classNames();
 
         assertThat(names).hasSizeGreaterThan(300)
                 .contains(ObjectMapper.class.getName(), ObjectReader.class.getName())
@@ -67,12 +68,24 @@ class JsonWarmUpTest {
         Set<String> missing = new HashSet<>();
         for (String name : names) {
             try {
-                Class.forName(name, false, JsonWarmUpTest.class.getClassLoader());
+                Class.forName(name, false, StartupTuningTest.class.getClassLoader());
             } catch (ClassNotFoundException e) {
                 missing.add(name);
             }
         }
         assertThat(missing).as("classes in %s that this Jackson version does not have: regenerate the list "
-                + "as its header says", JacksonPreload.RESOURCE).isEmpty();
+                + "as its header says", StartupTuning.CLASS_LIST).isEmpty();
     }
+
+    @Test
+    void theSwitchTurnsItOff() {
+        assertThat(StartupTuning.enabled(Map.of())).isTrue();
+        assertThat(StartupTuning.enabled(Map.of("TWELVEFOLD_WARM_UP", "true"))).isTrue();
+        assertThat(StartupTuning.enabled(Map.of("TWELVEFOLD_WARM_UP", "FALSE"))).isFalse();
+        Declaration off = new Declaration(null, List.of(new Declaration.ProcessorBinding<>("in", Greeting.class,
+                (e, ctx) -> { })), Set.of(), List.of(), Map.of(), Map.of("TWELVEFOLD_WARM_UP", "false"), null, null,
+                new JsonCodec(new RecordingMapper()), List.of(), List.of(), List.of(), Map.of(), List.of());
+        assertThat(StartupTuning.start(off)).isFalse();
+    }
+
 }
