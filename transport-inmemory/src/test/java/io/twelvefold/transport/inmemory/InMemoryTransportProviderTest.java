@@ -99,17 +99,4 @@ class InMemoryTransportProviderTest {
                         + " integer from 1 to 1024, was '0'");
     }
 
-    @Test
-    @DisplayName("a transport whose classes are there but whose service entry is missing (a fat jar built without"
-            + " merging service files) is named with the fix")
-    void missingServiceEntry() {
-        assertThatThrownBy(() -> io.twelvefold.core.internal.config.ConfigLoader.load(
-                Map.of("TWELVEFOLD_TRANSPORT", "inmemory"), Map.of(), java.util.Set.of("in"), List.of()))
-                .isInstanceOf(ConfigurationException.class)
-                .hasMessage("Configuration is invalid: Transport 'inmemory' is not available (twelvefold.transport /"
-                        + " TWELVEFOLD_TRANSPORT). Available: none. Its classes are on the classpath but its"
-                        + " entry in META-INF/services/io.twelvefold.core.spi.TransportProvider is missing: when you"
-                        + " build a fat jar, merge the service files (maven-shade-plugin's ServicesResourceTransformer)");
-    }
-
 }

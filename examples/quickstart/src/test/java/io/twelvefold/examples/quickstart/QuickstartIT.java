@@ -102,10 +102,42 @@ class QuickstartIT {
         assertThat(String.join("\n", out)).doesNotContain("\tat ", "draining", "stopping");
     }
 
+    @Test
+    @DisplayName("a fat jar built without merging the transports' service files says so, naming the fix, exit 2")
+    void missingServiceEntry() throws Exception {
+        Path broken = Files.createTempFile("quickstart-without-services", ".jar");
+        try (java.util.zip.ZipFile in = new java.util.zip.ZipFile(JAR.toFile());
+                java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(broken))) {
+            for (java.util.zip.ZipEntry e : java.util.Collections.list(in.entries())) {
+                if (e.getName().equals("META-INF/services/io.twelvefold.core.spi.TransportProvider")) {
+                    continue; // what a shade without ServicesResourceTransformer can end up with
+                }
+                out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                in.getInputStream(e).transferTo(out);
+                out.closeEntry();
+            }
+        }
+        try {
+            List<String> out = startJar(broken, Map.of("TWELVEFOLD_TRANSPORT", "kafka"));
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
+            assertThat(process.exitValue()).isEqualTo(2);
+            await().atMost(Duration.ofSeconds(5)).until(() -> out.stream().anyMatch(l -> l.contains("ServicesResourceTransformer")));
+            assertThat(String.join("\n", out)).contains("Transport 'kafka' is not available (twelvefold.transport /"
+                    + " TWELVEFOLD_TRANSPORT). Available: none. Its classes are on the classpath but its entry in"
+                    + " META-INF/services/io.twelvefold.core.spi.TransportProvider is missing");
+        } finally {
+            Files.deleteIfExists(broken);
+        }
+    }
+
     private List<String> start(Map<String, String> env, String... args) throws IOException {
-        assertThat(Files.exists(JAR)).as("run after 'package': %s", JAR.toAbsolutePath()).isTrue();
+        return startJar(JAR, env, args);
+    }
+
+    private List<String> startJar(Path jar, Map<String, String> env, String... args) throws IOException {
+        assertThat(Files.exists(jar)).as("run after 'package': %s", jar.toAbsolutePath()).isTrue();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx64m", "-jar", JAR.toString()));
+        List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx64m", "-jar", jar.toString()));
         command.addAll(List.of(args));
         if (process != null && process.isAlive()) {
             process.destroyForcibly();
