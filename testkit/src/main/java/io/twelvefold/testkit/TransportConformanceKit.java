@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Nested;
  * }</pre>
  *
  * <p>JUnit runs every group for every subclass: {@code Delivery}, {@code Failures},
- * {@code FlowControl} and {@code Ordering}. A transport with several
+ * {@code FlowControl}, {@code Ordering} and {@code Formats}. A transport with several
  * configurations that change how it delivers (a consumer group protocol, a queue type) writes one
  * subclass for each, with its own {@link #config()}. A scenario that needs a
  * {@link io.twelvefold.core.spi.Capability} the transport does not declare is reported as
@@ -75,6 +75,14 @@ public abstract class TransportConformanceKit extends TransportFixture {
     @DisplayName("Ordering: a key's events are processed one at a time and in order, keys concurrently")
     class Ordering extends OrderingScenarios {
         Ordering() {
+            super(TransportConformanceKit.this);
+        }
+    }
+
+    @Nested
+    @DisplayName("Formats: plain messages in and out, structured CloudEvents in, anything else dead-lettered as invalid")
+    class Formats extends FormatScenarios {
+        Formats() {
             super(TransportConformanceKit.this);
         }
     }

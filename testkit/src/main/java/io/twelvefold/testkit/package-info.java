@@ -1,7 +1,7 @@
 /**
  * The transport conformance kit: the JUnit scenarios that every Twelvefold transport runs against
  * itself, so that the delivery contract (at-least-once, order per key, retries and dead letters,
- * bounded in-flight work, graceful shutdown) holds the same on every broker.
+ * bounded in-flight work, graceful shutdown, message formats) holds the same on every broker.
  *
  * <h2>Running the kit</h2>
  *
@@ -36,7 +36,11 @@
  *       messages (undecodable, oversize, missing attribute, fatal, non-retryable), and retries
  *       handed to the broker ({@code DELAYED_REDELIVERY});</li>
  *   <li><b>Flow control</b>: in-flight work stays bounded;</li>
- *   <li><b>Ordering</b>: order per key under concurrency.</li>
+ *   <li><b>Ordering</b>: order per key under concurrency;</li>
+ *   <li><b>Formats</b>: a plain message (an {@link io.twelvefold.core.spi.OutgoingMessage} without
+ *       {@code specversion}) feeds a {@code plain} channel, a {@code plain} output carries no
+ *       CloudEvents attribute, a structured-mode CloudEvent is read on a default channel, and a
+ *       message that is neither is dead-lettered as {@code invalid}.</li>
  * </ul>
  *
  * <p>A transport's own scenarios extend {@link io.twelvefold.testkit.TransportFixture}, the base
@@ -55,6 +59,11 @@
  *       on reading from the beginning of a destination.</li>
  *   <li>Competing consumers need the destination to spread keys over more than one partition
  *       (or queue consumer): configure that in {@link io.twelvefold.testkit.TransportFixture#config()}.</li>
+ *   <li>Plain messages and the broker's message id and timestamp follow the
+ *       {@link io.twelvefold.core.spi.OutgoingMessage} and
+ *       {@link io.twelvefold.core.spi.IncomingMessage} contracts: the Formats group checks that
+ *       an event read on a plain channel has the id of {@code messageId()} and the time of
+ *       {@code timestamp()}, whatever they are on the broker.</li>
  * </ul>
  *
  * <p>A scenario that needs a {@link io.twelvefold.core.spi.Capability} the transport does not
@@ -66,10 +75,11 @@
  * <h2>How the kit measures</h2>
  *
  * <p>The apps of a test use the provider wrapped by {@link io.twelvefold.testkit.DeliveryCounts},
- * which counts deliveries and {@code ack()} calls per message id and the most messages one
+ * which counts deliveries and {@code ack()} calls per message id, keeps what each delivery said
+ * of itself (destination, partition, offset, message id, timestamp), and the most messages one
  * subscription had delivered and unacknowledged at once; "acknowledged once", "acknowledged none
  * twice" and "in-flight stays bounded" (memory stays flat) are measured there, the same way for
- * every transport. Dead letters are read raw with a
+ * every transport. Dead letters and an app's output are read raw with a
  * {@link io.twelvefold.testkit.MessageCollector}. Processors only record what they see; every
  * assertion runs on the test thread, after an Awaitility wait (whose conditions are evaluated on
  * the test thread too) that ends as soon as the outcome is seen. Times are only ever checked as
