@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -61,26 +62,27 @@ abstract class FormatScenarios extends KitGroup {
         assertThat(received).extracting(Event::data).as("payloads").containsExactly(withId, withoutId);
         assertThat(deliveries).as("deliveries").hasSize(2);
         assertSoftly(s -> {
-            for (int i = 0; i < 2; i++) {
-                Event<Order> event = received.get(i);
-                DeliveryCounts.Delivery delivery = deliveries.get(i);
-                String which = i == 0 ? "message with an id" : "message without an id";
-                if (delivery.messageId() != null) {
-                    s.assertThat(event.id()).as("id of the %s: the broker's message id", which)
-                            .isEqualTo(delivery.messageId());
-                } else {
-                    s.assertThat(event.id()).as("id of the %s: a new one (no message id)", which).isNotBlank();
-                }
-                s.assertThat(event.source()).as("source of the %s: the destination", which).isEqualTo(destination);
-                s.assertThat(event.type()).as("type of the %s: from the payload class", which).isEqualTo(DERIVED_TYPE);
-                s.assertThat(event.specVersion()).as("specversion of the %s", which).isEqualTo(Event.SPEC_VERSION);
-                s.assertThat(event.dataContentType()).as("datacontenttype of the %s", which).contains(JSON);
-                s.assertThat(event.time().map(OffsetDateTime::toInstant)).as("time of the %s: the broker's timestamp", which)
-                        .isEqualTo(Optional.ofNullable(delivery.timestamp()));
-            }
+            assertDerived(s, "message with an id", received.get(0), deliveries.get(0), destination);
+            assertDerived(s, "message without an id", received.get(1), deliveries.get(1), destination);
             s.assertThat(received.get(0).id()).as("id of the second event").isNotEqualTo(received.get(1).id());
             s.assertThat(counts().acks().values()).as("acknowledgements of each message").containsOnly(1);
         });
+    }
+
+    /** The attributes a plain channel derives for a plain message, from its delivery. */
+    private static void assertDerived(SoftAssertions s, String which, Event<Order> event,
+            DeliveryCounts.Delivery delivery, String destination) {
+        if (delivery.messageId() != null) {
+            s.assertThat(event.id()).as("id of the %s: the broker's message id", which).isEqualTo(delivery.messageId());
+        } else {
+            s.assertThat(event.id()).as("id of the %s: a new one (no message id)", which).isNotBlank();
+        }
+        s.assertThat(event.source()).as("source of the %s: the destination", which).isEqualTo(destination);
+        s.assertThat(event.type()).as("type of the %s: from the payload class", which).isEqualTo(DERIVED_TYPE);
+        s.assertThat(event.specVersion()).as("specversion of the %s", which).isEqualTo(Event.SPEC_VERSION);
+        s.assertThat(event.dataContentType()).as("datacontenttype of the %s", which).contains(JSON);
+        s.assertThat(event.time().map(OffsetDateTime::toInstant)).as("time of the %s: the broker's timestamp", which)
+                .isEqualTo(Optional.ofNullable(delivery.timestamp()));
     }
 
     @Test
