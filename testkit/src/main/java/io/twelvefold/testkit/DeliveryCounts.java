@@ -5,12 +5,15 @@ import io.twelvefold.core.spi.IncomingMessage;
 import io.twelvefold.core.spi.Transport;
 import io.twelvefold.core.spi.TransportContext;
 import io.twelvefold.core.spi.TransportProvider;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,6 +34,7 @@ public final class DeliveryCounts {
     private final ConcurrentMap<String, AtomicInteger> deliveries = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, AtomicInteger> acks = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Delivery> firstDeliveries = new ConcurrentHashMap<>();
+    private final Queue<Delivery> allDeliveries = new ConcurrentLinkedQueue<>();
     private final AtomicInteger maxUnacked = new AtomicInteger();
     private final AtomicLong totalDeliveries = new AtomicLong();
     private final AtomicLong totalAcks = new AtomicLong();
@@ -44,13 +48,16 @@ public final class DeliveryCounts {
     }
 
     /**
-     * Where a message was delivered from, as its {@link IncomingMessage} said.
+     * Where a message was delivered from, and the broker's own id and time of it, as its
+     * {@link IncomingMessage} said.
      *
      * @param destination the destination, never null
      * @param partition the partition (0 when unpartitioned)
      * @param offset the offset or delivery tag, -1 when the broker gives none
+     * @param messageId the broker's id of the message ({@link IncomingMessage#messageId()}), may be null
+     * @param timestamp the broker's or producer's time stamp ({@link IncomingMessage#timestamp()}), may be null
      */
-    public record Delivery(String destination, int partition, long offset) {
+    public record Delivery(String destination, int partition, long offset, String messageId, Instant timestamp) {
     }
 
     /**
@@ -134,6 +141,16 @@ public final class DeliveryCounts {
     }
 
     /**
+     * Every delivery so far, redeliveries included, in the order the transports handed them over
+     * (across subscriptions, the order in which they were counted).
+     *
+     * @return the deliveries, immutable, never null
+     */
+    public List<Delivery> deliveries() {
+        return List.copyOf(allDeliveries);
+    }
+
+    /**
      * The largest number of messages that one subscription had delivered and not yet acknowledged
      * at the same time. Messages of revoked partitions, and of closed subscriptions, stop counting.
      *
@@ -161,7 +178,10 @@ public final class DeliveryCounts {
     void delivered(IncomingMessage message, int unackedInSubscription) {
         String id = idOf(message);
         deliveries.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
-        firstDeliveries.putIfAbsent(id, new Delivery(message.destination(), message.partition(), message.offset()));
+        Delivery delivery = new Delivery(message.destination(), message.partition(), message.offset(),
+                message.messageId(), message.timestamp());
+        firstDeliveries.putIfAbsent(id, delivery);
+        allDeliveries.add(delivery);
         totalDeliveries.incrementAndGet();
         maxUnacked.accumulateAndGet(unackedInSubscription, Math::max);
     }

@@ -1,11 +1,11 @@
 package io.twelvefold.transport.kafka;
 
 import io.twelvefold.core.spi.TransportProvider;
-import io.twelvefold.testkit.FlowControlConformanceTest;
+import io.twelvefold.testkit.TransportConformanceKit;
 import java.util.Map;
 
-/** The conformance kit's flow-control scenarios against Kafka. */
-class KafkaFlowControlConformanceTest extends FlowControlConformanceTest {
+/** The conformance kit against Kafka, with the classic consumer group protocol. */
+class KafkaConformanceTest extends TransportConformanceKit {
     @Override
     protected TransportProvider provider() {
         return new KafkaTransportProvider();

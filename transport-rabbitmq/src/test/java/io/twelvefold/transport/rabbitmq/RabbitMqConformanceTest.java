@@ -1,13 +1,13 @@
 package io.twelvefold.transport.rabbitmq;
 
 import io.twelvefold.core.spi.TransportProvider;
-import io.twelvefold.testkit.OrderingConformanceTest;
+import io.twelvefold.testkit.TransportConformanceKit;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-/** The conformance kit's ordering scenarios against a real RabbitMQ. */
-class RabbitMqOrderingConformanceTest extends OrderingConformanceTest {
+/** The conformance kit against a real RabbitMQ, on classic queues whose members compete ({@code ordering=none}). */
+class RabbitMqConformanceTest extends TransportConformanceKit {
     @BeforeAll
     static void broker() {
         RabbitMqBroker.uri();
@@ -25,6 +25,12 @@ class RabbitMqOrderingConformanceTest extends OrderingConformanceTest {
 
     @Override
     protected Map<String, String> config() {
-        return RabbitMqBroker.config("ordering", "single-active-consumer");
+        return RabbitMqBroker.config();
+    }
+
+    /** The broker pushes at most the prefetch (the channel's max-in-flight): nothing beyond the bound. */
+    @Override
+    protected int inFlightSlack(int maxInFlight) {
+        return 0;
     }
 }

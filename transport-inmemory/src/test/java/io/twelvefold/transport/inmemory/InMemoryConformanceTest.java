@@ -1,10 +1,10 @@
 package io.twelvefold.transport.inmemory;
 
 import io.twelvefold.core.spi.TransportProvider;
-import io.twelvefold.testkit.OrderingConformanceTest;
+import io.twelvefold.testkit.TransportConformanceKit;
 
-/** The conformance kit's ordering scenarios against the in-memory transport. */
-class InMemoryOrderingConformanceTest extends OrderingConformanceTest {
+/** The conformance kit against the in-memory transport. */
+class InMemoryConformanceTest extends TransportConformanceKit {
     @Override
     protected TransportProvider provider() {
         return new InMemoryTransportProvider();

@@ -27,11 +27,11 @@ import org.junit.jupiter.api.Test;
  * attempt, and poison messages (undecodable, oversize, invalid, fatal) dead-lettered at once;
  * with {@link Capability#DELAYED_REDELIVERY}, retries handed to the broker.
  */
-public abstract class FailureConformanceTest extends TransportConformanceKit {
+abstract class FailureScenarios extends KitGroup {
     private static final String TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
-    /** Creates the test; a transport module subclasses it. */
-    protected FailureConformanceTest() {
+    FailureScenarios(TransportConformanceKit kit) {
+        super(kit);
     }
 
     @Test
@@ -373,13 +373,6 @@ public abstract class FailureConformanceTest extends TransportConformanceKit {
             s.assertThat(dead.headers().get(DeadLetterHeaders.EXCEPTION_MESSAGE)).as(DeadLetterHeaders.EXCEPTION_MESSAGE)
                     .isEqualTo("kit: no number in " + event.id());
         });
-    }
-
-    /** Sends a valid event after a poison message, to show the processor works and the consumer went on. */
-    private String sendHealthy(String destination) throws Exception {
-        String id = uniqueName("healthy");
-        send(destination, new OutgoingMessage("healthy", attributes(id), Map.of(), json(new Order("healthy", 0, "fine"))));
-        return id;
     }
 
     private void assertPoison(SoftAssertions s, IncomingMessage dead, String destination,
