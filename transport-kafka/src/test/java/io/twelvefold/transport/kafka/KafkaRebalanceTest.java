@@ -6,7 +6,7 @@ import io.twelvefold.core.App;
 import io.twelvefold.core.Event;
 import io.twelvefold.core.spi.TransportProvider;
 import io.twelvefold.testkit.Order;
-import io.twelvefold.testkit.TransportConformanceKit;
+import io.twelvefold.testkit.TransportFixture;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** Kafka scenarios on top of the kit's fixtures: rebalances during retries, partitions versus concurrency. */
-class KafkaRebalanceTest extends TransportConformanceKit {
+class KafkaRebalanceTest extends TransportFixture {
 
     @Override
     protected TransportProvider provider() {
