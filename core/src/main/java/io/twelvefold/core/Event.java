@@ -274,6 +274,17 @@ public final class Event<T> {
             return this;
         }
 
+        /**
+         * Removes a header, if present.
+         *
+         * @param name the header name, never null
+         * @return this builder
+         */
+        public Builder<T> removeHeader(String name) {
+            headers.remove(Objects.requireNonNull(name, "name"));
+            return this;
+        }
+
         /** @param data the payload, may be null @return this builder */
         public Builder<T> data(T data) {
             this.data = data;

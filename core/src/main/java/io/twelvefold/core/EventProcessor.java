@@ -63,4 +63,27 @@ public interface EventProcessor<T> {
             }
         };
     }
+
+    /**
+     * A content-based router, the simplest mediator: sends each event, unchanged (its id, key,
+     * attributes and headers), to the output channel {@code router} picks for its payload. A payload
+     * that cannot be routed is an error no retry fixes: throw
+     * {@link ProcessingException#fatal(String)} from {@code router} (or return null) and the event
+     * is dead-lettered with the reason.
+     *
+     * @param router picks the output channel of a payload, never null
+     * @param <T> the payload type
+     * @return a processor, never null
+     */
+    static <T> EventProcessor<T> route(Function<? super T, String> router) {
+        Objects.requireNonNull(router, "router");
+        return (event, context) -> {
+            String channel = router.apply(event.data());
+            if (channel == null) {
+                throw ProcessingException.fatal("No route for event " + event.id() + " of type '" + event.type()
+                        + "' on channel '" + context.channel() + "'");
+            }
+            context.emit(channel, event);
+        };
+    }
 }
