@@ -14,7 +14,6 @@ import io.twelvefold.core.internal.dispatch.Outputs;
 import io.twelvefold.core.internal.http.AdminServer;
 import io.twelvefold.core.spi.Capability;
 import io.twelvefold.core.spi.Extension;
-import io.twelvefold.core.spi.ExtensionContext;
 import io.twelvefold.core.spi.Publisher;
 import io.twelvefold.core.spi.PublisherRequest;
 import io.twelvefold.core.spi.SubscriptionRequest;
@@ -44,8 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Engine {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
-    private static final Duration FIRST_RETRY = Duration.ofMillis(500);
-    private static final Duration LONGEST_RETRY = Duration.ofSeconds(5);
 
     private final Declaration declaration;
     private final TwelvefoldConfig config;
@@ -53,8 +50,7 @@ public final class Engine {
     private final Map<String, String> transportProperties;
     private final Map<String, Map<String, String>> channelOptions;
     private final Map<String, Map<String, String>> extensionProperties;
-    /** The extensions started so far, in start order. */
-    private final List<Extension> startedExtensions = new CopyOnWriteArrayList<>();
+    private final StartedExtensions extensions = new StartedExtensions();
     private final Map<String, ChannelSettings> settings = new LinkedHashMap<>();
     private final int httpPort;
     private final AppMeters meters;
@@ -164,7 +160,8 @@ public final class Engine {
         }
         Transport connected;
         try {
-            connected = connect();
+            connected = new Connector(provider, new ConfigLoader.Settings(transportProperties, channelOptions),
+                    config.startTimeout(), stopRequested).connect();
         } catch (RuntimeException e) {
             abandonStart();
             throw e;
@@ -191,53 +188,6 @@ public final class Engine {
         }
     }
 
-    /**
-     * Creates the transport, again and again while the broker cannot be reached, until the start
-     * timeout; one WARN per different reason, nothing while it stays the same.
-     *
-     * @return the transport, or null when a stop came first
-     */
-    private Transport connect() {
-        long started = System.nanoTime();
-        long deadline = started + config.startTimeout().toNanos();
-        Duration delay = FIRST_RETRY;
-        String lastReason = null;
-        while (true) {
-            try {
-                Transport t = provider.create(new ConfigLoader.Settings(transportProperties, channelOptions));
-                if (lastReason != null) {
-                    LOG.info("Transport '{}' connected after {}", provider.name(),
-                            text(Duration.ofNanos(System.nanoTime() - started)));
-                }
-                return t;
-            } catch (TransportException e) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw lastReason == null ? e : new TransportException(e.getMessage() + "; gave up after "
-                            + text(config.startTimeout()) + " (twelvefold.start-timeout / TWELVEFOLD_START_TIMEOUT)", e);
-                }
-                if (!e.getMessage().equals(lastReason)) {
-                    lastReason = e.getMessage();
-                    LOG.warn("{}; trying again for up to {} from the start (twelvefold.start-timeout / "
-                            + "TWELVEFOLD_START_TIMEOUT), readiness DOWN meanwhile", lastReason, text(config.startTimeout()));
-                }
-                if (awaitStop(Math.min(delay.toNanos(), left))) {
-                    return null;
-                }
-                delay = delay.multipliedBy(2).compareTo(LONGEST_RETRY) > 0 ? LONGEST_RETRY : delay.multipliedBy(2);
-            }
-        }
-    }
-
-    private boolean awaitStop(long nanos) {
-        try {
-            return stopRequested.await(nanos, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return true;
-        }
-    }
-
     /** Under the state lock, with the transport connected: outputs, publisher, subscriptions, start hooks. */
     private void open() {
         Codec codec = StartupTuning.codec(declaration);
@@ -252,10 +202,8 @@ public final class Engine {
         for (Declaration.ProcessorBinding<?> binding : declaration.processors()) {
             subscribe(binding, codec);
         }
-        for (Extension e : declaration.extensions()) {
-            e.start(new Started(e));
-            startedExtensions.add(e);
-        }
+        extensions.start(declaration.extensions(), config.name(), extensionProperties, declaration.environment(),
+                codec, this::publisher);
         for (Runnable hook : declaration.startHooks()) {
             hook.run();
         }
@@ -276,7 +224,7 @@ public final class Engine {
                 d.stopFetching();
                 d.closeSubscription();
             }
-            stopExtensions();
+            extensions.stop();
             closeResources();
             phase = Phase.STOPPED;
             AdminServer a = admin;
@@ -294,62 +242,12 @@ public final class Engine {
             m.bind(registry);
         }
         transport.onReady(registry);
-        for (Extension e : startedExtensions) {
-            e.onReady(registry);
-        }
-    }
-
-    /** Stops the started extensions, the last started first; a failing one does not stop the others. */
-    private void stopExtensions() {
-        List<Extension> started = new ArrayList<>(startedExtensions);
-        Collections.reverse(started);
-        startedExtensions.clear();
-        for (Extension e : started) {
-            try {
-                e.stop();
-            } catch (RuntimeException ex) {
-                LOG.error("Extension '{}' failed to stop; stopping the others: {}", e.name(), ex.toString(), ex);
-            }
-        }
+        extensions.onReady(registry);
     }
 
     /** The extensions started so far, for their health. */
     List<Extension> extensions() {
-        return Collections.unmodifiableList(startedExtensions);
-    }
-
-    /** What a started extension gets: its settings and the app's publisher. */
-    private final class Started implements ExtensionContext {
-        private final Extension extension;
-
-        Started(Extension extension) {
-            this.extension = extension;
-        }
-
-        @Override
-        public String appName() {
-            return config.name();
-        }
-
-        @Override
-        public Map<String, String> properties() {
-            return extensionProperties.getOrDefault(extension.name(), Map.of());
-        }
-
-        @Override
-        public Map<String, String> environment() {
-            return declaration.environment();
-        }
-
-        @Override
-        public Codec codec() {
-            return StartupTuning.codec(declaration);
-        }
-
-        @Override
-        public EventPublisher publisher() {
-            return Engine.this.publisher();
-        }
+        return extensions.list();
     }
 
     private <T> void subscribe(Declaration.ProcessorBinding<T> binding, Codec codec) {
@@ -436,7 +334,7 @@ public final class Engine {
                     + "again", abandoned, text(config.shutdownTimeout()));
         }
         dispatchers.forEach(Dispatcher::closeSubscription);
-        stopExtensions();
+        extensions.stop();
         closeResources();
         LOG.info("Twelvefold '{}' stopped in {} ms", config.name(), (System.nanoTime() - t0) / 1_000_000);
     }

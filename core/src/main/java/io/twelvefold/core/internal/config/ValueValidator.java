@@ -39,43 +39,51 @@ final class ValueValidator {
         bool("twelvefold.warm-up");
         bool("twelvefold.metrics.jvm");
         for (String channel : channels) {
-            String p = CoreKeys.channelPrefix(channel);
-            oneOf(p + "format", "cloudevents", "plain");
-            Integer concurrency = positiveInt(p + "concurrency");
-            Integer maxInFlight = positiveInt(p + "max-in-flight");
-            if (concurrency != null && maxInFlight != null && maxInFlight < concurrency) {
-                report(p + "max-in-flight", "must be at least " + p + "concurrency (" + concurrency + ")",
-                        values.apply(p + "max-in-flight"));
+            channel(CoreKeys.channelPrefix(channel));
+        }
+    }
+
+    private void channel(String p) {
+        oneOf(p + "format", "cloudevents", "plain");
+        Integer concurrency = positiveInt(p + "concurrency");
+        Integer maxInFlight = positiveInt(p + "max-in-flight");
+        if (concurrency != null && maxInFlight != null && maxInFlight < concurrency) {
+            report(p + "max-in-flight", "must be at least " + p + "concurrency (" + concurrency + ")",
+                    values.apply(p + "max-in-flight"));
+        }
+        positiveInt(p + "max-attempts");
+        Duration initial = positiveDuration(p + "backoff.initial");
+        Duration max = positiveDuration(p + "backoff.max");
+        if (initial != null && max != null && max.compareTo(initial) < 0) {
+            report(p + "backoff.max", "must be at least " + p + "backoff.initial ("
+                    + values.apply(p + "backoff.initial").strip() + ")", values.apply(p + "backoff.max"));
+        }
+        backoffFactors(p);
+        String brokerDelayFrom = values.apply(p + "retry.broker-delay-from");
+        if (brokerDelayFrom != null && !brokerDelayFrom.isBlank()) {
+            Duration from = positiveDuration(p + "retry.broker-delay-from");
+            if (from != null && max != null && from.compareTo(max) > 0) {
+                // no backoff would ever reach it: broker-side retries would silently never happen
+                report(p + "retry.broker-delay-from", "must be at most " + p + "backoff.max ("
+                        + values.apply(p + "backoff.max").strip() + ")", brokerDelayFrom);
             }
-            positiveInt(p + "max-attempts");
-            Duration initial = positiveDuration(p + "backoff.initial");
-            Duration max = positiveDuration(p + "backoff.max");
-            if (initial != null && max != null && max.compareTo(initial) < 0) {
-                report(p + "backoff.max", "must be at least " + p + "backoff.initial ("
-                        + values.apply(p + "backoff.initial").strip() + ")", values.apply(p + "backoff.max"));
-            }
-            Double multiplier = number(p + "backoff.multiplier");
-            if (multiplier != null && !(multiplier >= 1)) {
-                report(p + "backoff.multiplier", "must be a number of at least 1 like '2.0'",
-                        values.apply(p + "backoff.multiplier"));
-            }
-            Double jitter = number(p + "backoff.jitter");
-            if (jitter != null && !(jitter >= 0 && jitter <= 1)) {
-                report(p + "backoff.jitter", "must be a number between 0 and 1 like '0.2'",
-                        values.apply(p + "backoff.jitter"));
-            }
-            String brokerDelayFrom = values.apply(p + "retry.broker-delay-from");
-            if (brokerDelayFrom != null && !brokerDelayFrom.isBlank()) {
-                Duration from = positiveDuration(p + "retry.broker-delay-from");
-                if (from != null && max != null && from.compareTo(max) > 0) {
-                    // no backoff would ever reach it: broker-side retries would silently never happen
-                    report(p + "retry.broker-delay-from", "must be at most " + p + "backoff.max ("
-                            + values.apply(p + "backoff.max").strip() + ")", brokerDelayFrom);
-                }
-            }
-            positiveInt(p + "max-payload-size");
-            positiveDuration(p + "processing-timeout");
-            inlineBelow(p + "inline-below");
+        }
+        positiveInt(p + "max-payload-size");
+        positiveDuration(p + "processing-timeout");
+        inlineBelow(p + "inline-below");
+    }
+
+    /** The backoff's multiplier and jitter. */
+    private void backoffFactors(String p) {
+        Double multiplier = number(p + "backoff.multiplier");
+        if (multiplier != null && !(multiplier >= 1)) {
+            report(p + "backoff.multiplier", "must be a number of at least 1 like '2.0'",
+                    values.apply(p + "backoff.multiplier"));
+        }
+        Double jitter = number(p + "backoff.jitter");
+        if (jitter != null && !(jitter >= 0 && jitter <= 1)) {
+            report(p + "backoff.jitter", "must be a number between 0 and 1 like '0.2'",
+                    values.apply(p + "backoff.jitter"));
         }
     }
 

@@ -70,36 +70,44 @@ final class HealthDocument {
             g.writeEndObject();
             g.writeEndObject();
             for (HealthModel.SubscriptionHealth s : subscriptions) {
-                g.writeStartObject();
-                g.writeStringField("name", "channel:" + s.channel());
-                g.writeStringField("status", status(s.up()));
-                g.writeObjectFieldStart("data");
-                g.writeStringField("destination", s.destination());
-                g.writeStringField("group", s.group());
-                g.writeStringField("transport", s.transport());
-                g.writeNumberField("inFlight", s.inFlight());
-                g.writeBooleanField("paused", s.paused());
-                if (s.detail() != null) {
-                    g.writeStringField("detail", s.detail());
-                }
-                g.writeEndObject();
-                g.writeEndObject();
+                writeSubscription(g, s);
             }
             for (HealthModel.ComponentHealth c : components) {
-                g.writeStartObject();
-                g.writeStringField("name", "extension:" + c.name());
-                g.writeStringField("status", status(c.up()));
-                g.writeObjectFieldStart("data");
-                for (java.util.Map.Entry<String, Object> e : c.data().entrySet()) {
-                    g.writeFieldName(e.getKey());
-                    writeValue(g, e.getValue());
-                }
-                g.writeEndObject();
-                g.writeEndObject();
+                writeComponent(g, c);
             }
             g.writeEndArray();
             g.writeEndObject();
         }));
+    }
+
+    private static void writeSubscription(JsonGenerator g, HealthModel.SubscriptionHealth s) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("name", "channel:" + s.channel());
+        g.writeStringField("status", status(s.up()));
+        g.writeObjectFieldStart("data");
+        g.writeStringField("destination", s.destination());
+        g.writeStringField("group", s.group());
+        g.writeStringField("transport", s.transport());
+        g.writeNumberField("inFlight", s.inFlight());
+        g.writeBooleanField("paused", s.paused());
+        if (s.detail() != null) {
+            g.writeStringField("detail", s.detail());
+        }
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    private static void writeComponent(JsonGenerator g, HealthModel.ComponentHealth c) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("name", "extension:" + c.name());
+        g.writeStringField("status", status(c.up()));
+        g.writeObjectFieldStart("data");
+        for (java.util.Map.Entry<String, Object> e : c.data().entrySet()) {
+            g.writeFieldName(e.getKey());
+            writeValue(g, e.getValue());
+        }
+        g.writeEndObject();
+        g.writeEndObject();
     }
 
     /** A data value: a number, a boolean, or its text. */
