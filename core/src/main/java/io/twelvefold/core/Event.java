@@ -41,7 +41,7 @@ public final class Event<T> {
         this.subject = b.subject;
         this.dataContentType = b.dataContentType;
         this.key = b.key;
-        this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
+        this.headers = b.handHeaders();
         this.data = b.data;
     }
 
@@ -145,7 +145,7 @@ public final class Event<T> {
     public Builder<T> toBuilder() {
         Builder<T> b = new Builder<T>().id(id).source(source).type(type).time(time).subject(subject)
                 .dataContentType(dataContentType).key(key).data(data);
-        b.headers.putAll(headers);
+        b.headers(headers);
         return b;
     }
 
@@ -159,7 +159,7 @@ public final class Event<T> {
     public <U> Event<U> withData(U newData) {
         Builder<U> b = new Builder<U>().id(id).source(source).type(type).time(time).subject(subject)
                 .dataContentType(dataContentType).key(key).data(newData);
-        b.headers.putAll(headers);
+        b.headers(headers);
         return b.build();
     }
 
@@ -203,7 +203,9 @@ public final class Event<T> {
         private String subject;
         private String dataContentType;
         private String key;
-        private final Map<String, String> headers = new LinkedHashMap<>();
+        /** Null until the first header; handed to the events built, and copied before a change after that. */
+        private Map<String, String> headers;
+        private boolean headersHanded;
         private T data;
 
         private Builder() {
@@ -259,7 +261,7 @@ public final class Event<T> {
          * @return this builder
          */
         public Builder<T> header(String name, String value) {
-            headers.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+            writableHeaders().put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
             return this;
         }
 
@@ -281,7 +283,10 @@ public final class Event<T> {
          * @return this builder
          */
         public Builder<T> removeHeader(String name) {
-            headers.remove(Objects.requireNonNull(name, "name"));
+            Objects.requireNonNull(name, "name");
+            if (headers != null && headers.containsKey(name)) {
+                writableHeaders().remove(name);
+            }
             return this;
         }
 
@@ -299,6 +304,25 @@ public final class Event<T> {
          */
         public Event<T> build() {
             return new Event<>(this);
+        }
+
+        private Map<String, String> writableHeaders() {
+            if (headers == null) {
+                headers = new LinkedHashMap<>();
+            } else if (headersHanded) {
+                headers = new LinkedHashMap<>(headers);
+                headersHanded = false;
+            }
+            return headers;
+        }
+
+        /** The headers of an event being built: this builder's own map, never changed after this. */
+        private Map<String, String> handHeaders() {
+            if (headers == null || headers.isEmpty()) {
+                return Map.of();
+            }
+            headersHanded = true;
+            return Collections.unmodifiableMap(headers);
         }
     }
 }

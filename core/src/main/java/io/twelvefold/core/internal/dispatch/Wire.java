@@ -135,10 +135,11 @@ final class Wire {
             throw new PoisonException("oversize", "Payload of " + m.payload().length
                     + " bytes is larger than max-payload-size " + settings.maxPayloadSize(), null);
         }
-        if (structured(m) || settings.format() == ChannelSettings.Format.PLAIN) {
-            return; // parsed, or derived, in toEvent
+        Map<String, String> attributes = m.attributes();
+        if (settings.format() == ChannelSettings.Format.PLAIN || structured(attributes)) {
+            return; // derived, or parsed, in toEvent
         }
-        Envelopes.validateAttributes(m.attributes());
+        Envelopes.validateAttributes(attributes);
     }
 
     /**
@@ -153,7 +154,7 @@ final class Wire {
         Map<String, String> headers = retried ? Envelopes.withoutRetryHeaders(m.headers()) : m.headers();
         byte[] payload = m.payload();
         String key = m.key();
-        if (structured(m)) {
+        if (structured(attributes)) {
             StructuredCloudEvent ce = StructuredCloudEvent.parse(payload);
             attributes = ce.attributes();
             if (!ce.extensions().isEmpty()) {
@@ -176,10 +177,12 @@ final class Wire {
     }
 
     /** Whether the message is a CloudEvent in structured content mode. */
-    private static boolean structured(IncomingMessage m) {
-        String ct = m.attributes().get(Envelopes.DATA_CONTENT_TYPE);
-        return ct != null && !m.attributes().containsKey(Envelopes.ID)
-                && ct.strip().toLowerCase(Locale.ROOT).startsWith(StructuredCloudEvent.CONTENT_TYPE);
+    private static boolean structured(Map<String, String> attributes) {
+        if (attributes.containsKey(Envelopes.ID)) {
+            return false; // binary mode
+        }
+        String ct = attributes.get(Envelopes.DATA_CONTENT_TYPE);
+        return ct != null && ct.strip().toLowerCase(Locale.ROOT).startsWith(StructuredCloudEvent.CONTENT_TYPE);
     }
 
     /** A plain message's attributes: those it carries, the others derived. */
