@@ -19,11 +19,14 @@ final class KafkaPublisher implements Publisher {
     private final KafkaTransport transport;
     private final String topic;
     private final Set<CompletableFuture<Void>> outstanding = ConcurrentHashMap.newKeySet();
+    private final CompletableFuture<Void> topicReady;
     private volatile boolean closed;
 
-    KafkaPublisher(KafkaTransport transport, String topic) {
+    /** @param topicReady completes when the topic exists (checked or created in the background) */
+    KafkaPublisher(KafkaTransport transport, String topic, CompletableFuture<Void> topicReady) {
         this.transport = transport;
         this.topic = topic;
+        this.topicReady = topicReady;
     }
 
     @Override
@@ -31,6 +34,13 @@ final class KafkaPublisher implements Publisher {
         if (closed) {
             return CompletableFuture.failedFuture(
                     new TransportException("The Kafka publisher of topic '" + topic + "' is closed"));
+        }
+        if (!topicReady.isDone() || topicReady.isCompletedExceptionally()) {
+            try {
+                KafkaTopics.await(topicReady); // at start only: the topic is being checked or created
+            } catch (TransportException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null, message.key(), message.payload(),
                 CloudEventsBinding.toHeaders(message.attributes(), message.headers()));

@@ -5,11 +5,18 @@ import static io.twelvefold.transport.kafka.KafkaTransportConfig.key;
 
 import io.twelvefold.core.TransportException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -23,7 +30,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The topics a transport uses: created when missing ({@code create-topics}, the default), or
- * checked to exist. Once per topic and transport; thread-safe.
+ * checked to exist. Once per topic and transport, on a thread of its own, so that the start does
+ * not wait for the admin client and a round trip per topic before it creates its consumers: a
+ * subscription waits for every topic asked for so far before it joins its group, and a publisher's
+ * first send for its topic. Thread-safe.
  */
 final class KafkaTopics {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTopics.class);
@@ -31,11 +41,64 @@ final class KafkaTopics {
     private final KafkaTransportConfig config;
     private final Supplier<Admin> admin;
     private final Set<String> ready = ConcurrentHashMap.newKeySet();
+    /** The checks started, in the order they were asked for. Guarded by itself. */
+    private final Map<String, CompletableFuture<Void>> started = Collections.synchronizedMap(new LinkedHashMap<>());
+    private final ExecutorService checks = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "twelvefold-kafka-topics");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** @param admin the transport's admin client, waiting for its creation if need be */
     KafkaTopics(KafkaTransportConfig config, Supplier<Admin> admin) {
         this.config = config;
         this.admin = admin;
+    }
+
+    /**
+     * Starts making sure a topic exists ({@link #ensure}) on the topics' thread; the same future
+     * for the same topic.
+     *
+     * @return completes when the topic exists, or exceptionally with the {@link TransportException}
+     */
+    CompletableFuture<Void> ensureInBackground(String channel, String topic) {
+        return started.computeIfAbsent(topic, t -> CompletableFuture.runAsync(() -> ensure(channel, t), checks));
+    }
+
+    /**
+     * Waits for every topic asked for so far.
+     *
+     * @throws TransportException the first failure, in the order the topics were asked for
+     */
+    void awaitStarted() {
+        List<CompletableFuture<Void>> all;
+        synchronized (started) {
+            all = new ArrayList<>(started.values());
+        }
+        for (CompletableFuture<Void> f : all) {
+            await(f);
+        }
+    }
+
+    /**
+     * Waits for one topic.
+     *
+     * @throws TransportException when it does not exist and could not be created
+     */
+    static void await(CompletableFuture<Void> topic) {
+        try {
+            topic.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new TransportException("Could not check a Kafka topic: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** Stops the topics' thread; a check under way is interrupted. */
+    void close() {
+        checks.shutdownNow();
     }
 
     /**

@@ -192,9 +192,9 @@ final class KafkaTransport implements Transport {
     public Publisher publisher(PublisherRequest request) {
         Objects.requireNonNull(request, "request");
         checkOpen();
-        topics.ensure(request.channel(), request.destination());
+        CompletableFuture<Void> topic = topics.ensureInBackground(request.channel(), request.destination());
         failIfBroken(producer, "producer");
-        KafkaPublisher publisher = new KafkaPublisher(this, request.destination());
+        KafkaPublisher publisher = new KafkaPublisher(this, request.destination(), topic);
         publishers.add(publisher);
         return publisher;
     }
@@ -204,10 +204,13 @@ final class KafkaTransport implements Transport {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(handler, "handler");
         checkOpen();
-        topics.ensure(request.channel(), request.destination());
+        topics.ensureInBackground(request.channel(), request.destination());
+        // the consumer is created while the topics are checked or created
         KafkaSubscription subscription = new KafkaSubscription(this, request, handler);
         subscriptions.add(subscription);
         try {
+            // this channel's topic and every publisher's so far: a missing one fails the start here
+            topics.awaitStarted();
             subscription.start();
             // the cluster answered the group join
             connection.connected();
@@ -241,6 +244,7 @@ final class KafkaTransport implements Transport {
         for (KafkaPublisher p : new ArrayList<>(publishers)) {
             p.close();
         }
+        topics.close();
         // the producer and the admin client are created even so (their futures complete), the probe stops
         background.shutdown();
         KafkaProducer<String, byte[]> p = producer.exceptionally(e -> null).join();

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -48,6 +49,8 @@ class KafkaTopicsTest {
         p.put("topic-partitions", "3");
         Transport transport = transport(p);
         closeLater(transport.publisher(new PublisherRequest("orders", topic, Map.of())));
+        // created on the topics' thread, while the app goes on creating its consumers
+        await().atMost(TIMEOUT).ignoreExceptions().until(() -> describe(topic) != null);
         TopicDescription d = describe(topic);
         assertThat(d.partitions()).hasSize(3);
         assertThat(d.partitions().get(0).replicas()).hasSize(1);
@@ -55,13 +58,17 @@ class KafkaTopicsTest {
     }
 
     @Test
-    @DisplayName("create-topics=false: a missing topic fails the publisher and the subscription, naming the topic, the channel and the setting")
+    @DisplayName("create-topics=false: a missing topic fails the publisher's sends and the subscription, naming the topic, the channel and the setting")
     void missingTopics() throws Exception {
         Map<String, String> p = new LinkedHashMap<>(EmbeddedKafka.transportProperties());
         p.put("create-topics", "false");
         Transport transport = transport(p);
         String topic = unique("missing");
-        assertThatThrownBy(() -> transport.publisher(new PublisherRequest("orders", topic, Map.of())))
+        Publisher publisher = closeLater(transport.publisher(new PublisherRequest("orders", topic, Map.of())));
+        assertThatThrownBy(() -> publisher.send(new OutgoingMessage("k", Map.of("datacontenttype", "text/plain"),
+                Map.of(), "hi".getBytes(UTF_8))).get(60, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause()
                 .isExactlyInstanceOf(TransportException.class)
                 .hasMessage("Kafka topic '" + topic + "' (channel 'orders') does not exist and "
                         + "twelvefold.kafka.create-topics (TWELVEFOLD_KAFKA_CREATE_TOPICS) is false; create the topic, "
