@@ -24,7 +24,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.SortedSet;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import org.eclipse.microprofile.config.spi.ConfigSource;
 
@@ -331,16 +330,7 @@ public final class ConfigLoader {
 
     private static List<Setting> providerSettings(Set<String> channels, List<TransportProvider> providers) {
         List<Setting> settings = new ArrayList<>(CoreKeys.settings(new TreeSet<>(channels)));
-        Map<String, List<TransportProvider>> sorted = new TreeMap<>();
-        for (TransportProvider p : providers) {
-            List<TransportProvider> same = sorted.get(p.name());
-            if (same == null) {
-                same = new ArrayList<>(1);
-                sorted.put(p.name(), same);
-            }
-            same.add(p);
-        }
-        for (List<TransportProvider> same : sorted.values()) {
+        for (List<TransportProvider> same : Providers.byName(providers).values()) {
             for (TransportProvider p : same) {
                 for (ConfigKey key : p.configKeys()) {
                     settings.add(Setting.of(PrefixedProperties.prefix(p.name()), key));

@@ -93,17 +93,18 @@ final class Providers {
                 + "service files (maven-shade-plugin's ServicesResourceTransformer)";
     }
 
-    static TransportProvider chooseProvider(String name, List<TransportProvider> providers,
-            List<String> problems) {
+    /** The providers by name, sorted; more than one under a name is a problem for the caller to report. */
+    static Map<String, List<TransportProvider>> byName(List<TransportProvider> providers) {
         Map<String, List<TransportProvider>> byName = new TreeMap<>();
         for (TransportProvider p : providers) {
-            List<TransportProvider> same = byName.get(p.name());
-            if (same == null) {
-                same = new ArrayList<>(1);
-                byName.put(p.name(), same);
-            }
-            same.add(p);
+            byName.computeIfAbsent(p.name(), n -> new ArrayList<>(1)).add(p);
         }
+        return byName;
+    }
+
+    static TransportProvider chooseProvider(String name, List<TransportProvider> providers,
+            List<String> problems) {
+        Map<String, List<TransportProvider>> byName = byName(providers);
         for (Map.Entry<String, List<TransportProvider>> e : byName.entrySet()) {
             if (e.getValue().size() > 1) {
                 List<String> classes = new ArrayList<>();

@@ -62,10 +62,7 @@ final class HealthDocument {
             g.writeStartObject();
             g.writeStringField("status", status(up));
             g.writeArrayFieldStart("checks");
-            g.writeStartObject();
-            g.writeStringField("name", "twelvefold");
-            g.writeStringField("status", status(self));
-            g.writeObjectFieldStart("data");
+            startCheck(g, "twelvefold", self);
             g.writeStringField("state", state);
             g.writeEndObject();
             g.writeEndObject();
@@ -80,11 +77,16 @@ final class HealthDocument {
         }));
     }
 
-    private static void writeSubscription(JsonGenerator g, HealthModel.SubscriptionHealth s) throws IOException {
+    /** Opens a check's object and its data object: {@code {"name":...,"status":...,"data":{}. */
+    private static void startCheck(JsonGenerator g, String name, boolean up) throws IOException {
         g.writeStartObject();
-        g.writeStringField("name", "channel:" + s.channel());
-        g.writeStringField("status", status(s.up()));
+        g.writeStringField("name", name);
+        g.writeStringField("status", status(up));
         g.writeObjectFieldStart("data");
+    }
+
+    private static void writeSubscription(JsonGenerator g, HealthModel.SubscriptionHealth s) throws IOException {
+        startCheck(g, "channel:" + s.channel(), s.up());
         g.writeStringField("destination", s.destination());
         g.writeStringField("group", s.group());
         g.writeStringField("transport", s.transport());
@@ -98,10 +100,7 @@ final class HealthDocument {
     }
 
     private static void writeComponent(JsonGenerator g, HealthModel.ComponentHealth c) throws IOException {
-        g.writeStartObject();
-        g.writeStringField("name", "extension:" + c.name());
-        g.writeStringField("status", status(c.up()));
-        g.writeObjectFieldStart("data");
+        startCheck(g, "extension:" + c.name(), c.up());
         for (java.util.Map.Entry<String, Object> e : c.data().entrySet()) {
             g.writeFieldName(e.getKey());
             writeValue(g, e.getValue());
