@@ -106,4 +106,29 @@ class RabbitMqDeadLetterCommandsTest {
             assertThat(processed).hasSize(3);
         }
     }
+
+    @Test
+    @DisplayName("purge --id removes exactly that dead letter from the middle of the queue; the others stay in their order")
+    void purgeFromTheMiddle() throws Exception {
+        try (App app = builder().build().start()) {
+            for (int i = 1; i <= 3; i++) {
+                app.publisher().publish("orders", "k", "fatal-" + i).toCompletableFuture().join();
+                int expected = i;
+                await().atMost(WAIT).until(() -> queued() == expected);
+            }
+            List<String> before = dlq("show", "--json").out().lines().toList();
+            String middle = before.get(1).replaceAll(".*\"id\":\"([^\"]+)\".*", "$1");
+            assertThat(before.get(1)).contains("fatal-2");
+
+            Run purge = dlq("purge", "--id", middle, "--yes");
+
+            assertThat(purge.status()).as(purge.err()).isZero();
+            assertThat(purge.out()).contains("dlq purge: selected 1, removed 1");
+            List<String> after = dlq("show", "--json").out().lines().toList();
+            assertThat(after).hasSize(2);
+            assertThat(after.get(0)).contains("fatal-1");
+            assertThat(after.get(1)).contains("fatal-3");
+            assertThat(queued()).isEqualTo(2);
+        }
+    }
 }

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code dlq} admin command: {@code list}, {@code show}, {@code replay} and {@code purge} the
@@ -19,6 +21,7 @@ import java.util.Set;
  * Stateless; one run per call.
  */
 public final class DlqCommand {
+    private static final Logger LOG = LoggerFactory.getLogger(DlqCommand.class);
 
     /**
      * A channel with a processor, and where its dead letters go.
@@ -80,9 +83,11 @@ public final class DlqCommand {
         switch (o.action()) {
             case "list":
                 new DlqReport(out, clock.instant()).list(selected, o.json());
+                LOG.info("dlq list: selected {} of {} dead letter(s)", selected.size(), browsed.size());
                 return Launcher.OK;
             case "show":
                 new DlqReport(out, clock.instant()).show(selected, o.json(), o.payloadMax());
+                LOG.info("dlq show: selected {} of {} dead letter(s)", selected.size(), browsed.size());
                 return Launcher.OK;
             case "replay":
                 return new Replay(transport, store.get(), sources, o, out, err).run(browsed);
