@@ -97,6 +97,8 @@ class InMemoryDeadLetterCommandsTest {
             await().atMost(WAIT).until(() -> processed.size() == 4);
             assertThat(processed).containsExactlyInAnyOrder("fine-0", "fatal-1", "fatal-2", "fatal-3");
             assertThat(dlq("list").out()).contains("0 dead letter(s)");
+            assertThat(app.meterRegistry().get("twelvefold.replayed").tag("channel", "orders").counter().count())
+                    .as("replayed events counted by the running app").isEqualTo(3);
 
             Run again = dlq("replay");
             assertThat(again.status()).isZero();
