@@ -20,15 +20,30 @@ import java.util.concurrent.TimeoutException;
  * <p>A browse takes the messages with {@code basic.get} without acknowledging them, then closes
  * its channel, which gives them all back to the queue at once; a classic queue puts them back where
  * they were, so the queue holds what it held, in the same order (a quorum queue counts each browse
- * as a delivery). A removal takes messages the same way up to the one that matches the browsed
+ * as a delivery towards its {@code x-delivery-limit}, so quorum queues are refused). A removal takes messages the same way up to the one that matches the browsed
  * message (key, attributes, headers and payload), acknowledges that one and gives back the others.
  * One channel per call; thread-safe.
  */
 final class RabbitMqDeadLetters implements DeadLetterStore {
     private final Connection connection;
+    private final RabbitMqConfig.QueueType queueType;
 
-    RabbitMqDeadLetters(Connection connection) {
+    RabbitMqDeadLetters(Connection connection, RabbitMqConfig.QueueType queueType) {
         this.connection = connection;
+        this.queueType = queueType;
+    }
+
+    /**
+     * A quorum queue counts every message a browse gives back as a delivery, towards its
+     * {@code x-delivery-limit}: browsing could drop dead letters, so the commands refuse.
+     */
+    private void checkBrowsable(String queue) {
+        if (queueType == RabbitMqConfig.QueueType.QUORUM) {
+            throw new TransportException("Queue '" + queue + "' is a quorum queue ("
+                    + RabbitMqConfig.describe(RabbitMqConfig.QUEUE_TYPE) + " is quorum), which counts each browse as a "
+                    + "delivery towards its x-delivery-limit; the dlq commands read classic queues only: move the "
+                    + "dead letters to a classic queue (a shovel) or read them with the broker's own tools");
+        }
     }
 
     @Override
@@ -36,6 +51,7 @@ final class RabbitMqDeadLetters implements DeadLetterStore {
         Objects.requireNonNull(destination, "destination");
         Objects.requireNonNull(group, "group");
         String queue = queue(destination, group);
+        checkBrowsable(queue);
         List<StoredMessage> found = new ArrayList<>();
         try (Channel c = connection.createChannel()) {
             if (!exists(queue)) {
@@ -55,6 +71,7 @@ final class RabbitMqDeadLetters implements DeadLetterStore {
     @Override
     public boolean remove(StoredMessage message) {
         String queue = queue(message.destination(), message.group());
+        checkBrowsable(queue);
         try (Channel c = connection.createChannel()) {
             if (!exists(queue)) {
                 return false;

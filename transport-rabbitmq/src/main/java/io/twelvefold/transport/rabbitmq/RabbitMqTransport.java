@@ -115,7 +115,7 @@ final class RabbitMqTransport implements Transport {
     /** @return the dead-letter queues of the groups: browsed with basic.get and given back in order */
     @Override
     public java.util.Optional<DeadLetterStore> deadLetters() {
-        return java.util.Optional.of(new RabbitMqDeadLetters(consuming));
+        return java.util.Optional.of(new RabbitMqDeadLetters(consuming, config.queueType()));
     }
 
     @Override

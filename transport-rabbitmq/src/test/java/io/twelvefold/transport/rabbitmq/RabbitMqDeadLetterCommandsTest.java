@@ -38,9 +38,13 @@ class RabbitMqDeadLetterCommandsTest {
         RabbitMqBroker.deleteDeclared();
     }
 
-    private App.Builder builder() {
-        return RabbitMqBroker.app("dlqcmd", "twelvefold.channels.orders.destination", destination,
-                        "twelvefold.channels.orders.group", "g")
+    private App.Builder builder(String... more) {
+        App.Builder b = RabbitMqBroker.app("dlqcmd", "twelvefold.channels.orders.destination", destination,
+                "twelvefold.channels.orders.group", "g");
+        for (int i = 0; i + 1 < more.length; i += 2) {
+            b.config(more[i], more[i + 1]);
+        }
+        return b
                 .processor("orders", String.class, (e, ctx) -> {
                     if (broken.get() && e.data().startsWith("fatal-")) {
                         throw ProcessingException.fatal("cannot ship " + e.data());
@@ -54,12 +58,16 @@ class RabbitMqDeadLetterCommandsTest {
     }
 
     private Run dlq(String... args) {
+        return dlqOn(builder(), args);
+    }
+
+    private Run dlqOn(App.Builder builder, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         String[] all = new String[args.length + 1];
         all[0] = "dlq";
         System.arraycopy(args, 0, all, 1, args.length);
-        int status = builder().command(new PrintStream(out, true, StandardCharsets.UTF_8),
+        int status = builder.command(new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8), all);
         return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
@@ -129,6 +137,22 @@ class RabbitMqDeadLetterCommandsTest {
             assertThat(after.get(0)).contains("fatal-1");
             assertThat(after.get(1)).contains("fatal-3");
             assertThat(queued()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    @DisplayName("a quorum dead-letter queue is not browsed (each browse would count towards its delivery limit): exit 1 with the reason")
+    void quorumQueuesAreRefused() throws Exception {
+        try (App app = builder("twelvefold.rabbitmq.queue-type", "quorum").build().start()) {
+            app.publisher().publish("orders", "k", "fatal-1").toCompletableFuture().join();
+            await().atMost(WAIT).until(() -> queued() == 1);
+
+            Run list = dlqOn(builder("twelvefold.rabbitmq.queue-type", "quorum"), "list");
+
+            assertThat(list.status()).isEqualTo(1);
+            assertThat(list.err()).startsWith("dlq list failed: Queue '" + destination + ".dlq.g' is a quorum queue "
+                    + "(twelvefold.rabbitmq.queue-type (TWELVEFOLD_RABBITMQ_QUEUE_TYPE) is quorum)");
+            assertThat(queued()).isEqualTo(1);
         }
     }
 }
