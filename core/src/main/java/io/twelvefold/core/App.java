@@ -9,6 +9,7 @@ import io.twelvefold.core.internal.StartupTuning;
 import io.twelvefold.core.internal.config.ConfigLoader;
 import io.twelvefold.core.spi.Extension;
 import io.twelvefold.core.spi.TransportProvider;
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -414,7 +415,9 @@ public final class App implements AutoCloseable {
          * SIGINT, then stops gracefully and exits 0. {@code --print-config} prints every setting (key,
          * environment variable, type, default, the value the app would use and where it comes from;
          * secrets and the credentials of URIs redacted), checks them like a start would and exits,
-         * connecting to nothing; {@code --help} prints the usage. Exit statuses: 0 stopped or done;
+         * connecting to nothing; {@code --help} prints the usage; {@code provision} declares the
+         * broker objects the app needs and {@code dlq list|show|replay|purge} inspects, replays and
+         * removes dead letters, each connecting once and exiting. Exit statuses: 0 stopped or done;
          * 1 an unexpected failure; 2 a configuration or command-line problem, printed to standard
          * error as one message listing everything to fix (nothing is started); 3 the broker could
          * not be reached within {@code twelvefold.start-timeout}.
@@ -428,6 +431,26 @@ public final class App implements AutoCloseable {
                 StartupTuning.start(d); // before the runtime's classes bind SLF4J
             }
             Launcher.run(args, d, () -> new Service(build()));
+        }
+
+        /**
+         * Runs one command of the command line, such as {@code dlq list} or {@code --print-config},
+         * like {@link #run} does, without exiting the JVM: for tests and for tools that embed an
+         * app. Blocks until the command is done.
+         *
+         * @param out where the command prints its results, never null
+         * @param err where it prints problems, never null
+         * @param args the command and its arguments, at least one
+         * @return the exit status {@link #run} would exit with
+         * @throws IllegalArgumentException when {@code args} is empty (that runs the app: use {@link #run})
+         */
+        public int command(PrintStream out, PrintStream err, String... args) {
+            Objects.requireNonNull(out, "out");
+            Objects.requireNonNull(err, "err");
+            if (Objects.requireNonNull(args, "args").length == 0) {
+                throw new IllegalArgumentException("command needs a command, such as 'dlq list'; run() runs the app");
+            }
+            return Launcher.execute(List.of(args), declaration(null), () -> new Service(build()), out, err);
         }
 
         /** The app as the launcher drives it. */

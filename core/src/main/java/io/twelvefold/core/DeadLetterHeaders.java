@@ -30,6 +30,16 @@ public final class DeadLetterHeaders {
     /** When the last attempt failed. */
     public static final String LAST_FAILURE = "twelvefold-dlq-last-failure";
 
+    /**
+     * How many times {@code dlq replay} sent this event back (1 after the first replay). Not a
+     * {@code twelvefold-dlq-*} header: a replay keeps it, and a dead letter of a replayed event
+     * carries it, so that {@code --max-replays} can skip an event that keeps failing.
+     */
+    public static final String REPLAY_COUNT = "twelvefold-replay-count";
+
+    /** The prefix of the headers a dead letter adds, which a replay removes. */
+    public static final String PREFIX = "twelvefold-dlq-";
+
     private DeadLetterHeaders() {
     }
 }

@@ -42,6 +42,16 @@ final class CountingTransport implements Transport {
     }
 
     @Override
+    public void provision(SubscriptionRequest request) {
+        delegate.provision(request);
+    }
+
+    @Override
+    public java.util.Optional<io.twelvefold.core.spi.DeadLetterStore> deadLetters() {
+        return delegate.deadLetters();
+    }
+
+    @Override
     public Subscription subscribe(SubscriptionRequest request, MessageHandler handler) {
         CountingHandler counting = new CountingHandler(handler, counts);
         Subscription subscription = delegate.subscribe(request, counting);

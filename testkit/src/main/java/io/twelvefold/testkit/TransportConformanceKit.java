@@ -80,6 +80,14 @@ public abstract class TransportConformanceKit extends TransportFixture {
     }
 
     @Nested
+    @DisplayName("Dead letters: a browse leaves the dead-letter destination as it was, a removal removes one")
+    class DeadLetters extends DeadLetterScenarios {
+        DeadLetters() {
+            super(TransportConformanceKit.this);
+        }
+    }
+
+    @Nested
     @DisplayName("Formats: plain messages in and out, structured CloudEvents in, anything else dead-lettered as invalid")
     class Formats extends FormatScenarios {
         Formats() {

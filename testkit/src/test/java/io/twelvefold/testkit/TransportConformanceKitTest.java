@@ -32,6 +32,7 @@ class TransportConformanceKitTest {
                     "redeliveryAfterProcessorException", "retriesHandedToTheBroker", "undecodablePayloadIsDeadLettered"),
             "Flow control", List.of("inFlightIsBounded"),
             "Ordering", List.of("perKeyOrderUnderConcurrency"),
+            "Dead letters", List.of("browseLeavesThemAndRemoveTakesOne"),
             "Formats", List.of("plainChannelWritesPlainMessages", "plainMessageFeedsAPlainChannel",
                     "plainMessageOnACloudEventsChannelIsInvalid", "structuredCloudEventIsRead"));
 
@@ -64,7 +65,7 @@ class TransportConformanceKitTest {
     }
 
     @Test
-    @DisplayName("A kit subclass gets the five groups, each with all its scenarios, each named by a sentence")
+    @DisplayName("A kit subclass gets the six groups, each with all its scenarios, each named by a sentence")
     void subclassGetsEveryGroup() {
         assertThat(scenariosByGroup(SampleConformanceTest.class)).isEqualTo(SCENARIOS);
     }

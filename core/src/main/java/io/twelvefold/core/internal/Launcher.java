@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
  *   <li>no argument: build, start, run until a signal, stop gracefully; exit 0;</li>
  *   <li>{@code --print-config}: the configuration manifest, validated like a start (problems on
  *       standard error, exit 2), connecting to nothing;</li>
+ *   <li>{@code dlq list|show|replay|purge [options]}: the channels' dead letters;</li>
+ *   <li>{@code provision}: declares the broker objects the app needs, then exits;</li>
  *   <li>{@code --help}: usage;</li>
  *   <li>anything else: an error, exit 2.</li>
  * </ul>
@@ -78,16 +80,24 @@ public final class Launcher {
     }
 
     /**
-     * Runs the command line without exiting, for tests.
+     * Runs the command line without exiting ({@code App.Builder.command}, tests).
      *
+     * @param args the arguments
+     * @param declaration what the app declared
+     * @param builder builds the app
+     * @param out for results
+     * @param err for problems
      * @return the exit status
      */
-    static int execute(List<String> args, Declaration declaration, Builder builder, PrintStream out,
+    public static int execute(List<String> args, Declaration declaration, Builder builder, PrintStream out,
             PrintStream err) {
         if (args.isEmpty()) {
             return serve(builder, err);
         }
         String command = args.get(0);
+        if (command.equals("dlq") || command.equals("--dlq")) {
+            return DeadLetterCommand.run(declaration, args.subList(1, args.size()), out, err);
+        }
         ExtensionCommand extensionCommand = ExtensionCommand.find(declaration.extensions(), command);
         if (extensionCommand != null) {
             return extensionCommand.run(declaration, args.subList(1, args.size()), out, err);
@@ -97,6 +107,9 @@ public final class Launcher {
             return USAGE;
         }
         switch (command) {
+            case "--provision":
+            case "provision":
+                return ProvisionCommand.run(declaration, out, err);
             case "--help":
             case "-h":
             case "help":

@@ -1,6 +1,7 @@
 package io.twelvefold.core.spi;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -57,6 +58,31 @@ public interface Transport extends AutoCloseable {
      * @param registry the app's meter registry, never null
      */
     default void onReady(MeterRegistry registry) {
+    }
+
+    /**
+     * Declares every broker object a subscription with this request needs (the destination, the
+     * group's queue, its dead-letter objects), without consuming anything, for the one-off
+     * {@code provision} command; with the transport's declare-nothing setting it checks them
+     * instead. Publishers need no such call: {@link #publisher} declares what it sends to without
+     * sending anything. Idempotent. The default does nothing: a transport whose subscriptions need
+     * no declaration.
+     *
+     * @param request the subscription the app would open, never null
+     * @throws io.twelvefold.core.TransportException when an object cannot be declared (or is
+     *     missing, with the declare-nothing setting), naming it
+     */
+    default void provision(SubscriptionRequest request) {
+    }
+
+    /**
+     * Admin access to dead letters for the {@code dlq} commands: browse a destination without
+     * removing anything, remove one message. The store lives as long as this transport.
+     *
+     * @return the store, or empty when this transport cannot browse (the default), never null
+     */
+    default Optional<DeadLetterStore> deadLetters() {
+        return Optional.empty();
     }
 
     /** Closes every publisher and subscription and disconnects. Idempotent. */

@@ -45,7 +45,9 @@ class LauncherTest {
         assertThat(run(declaration(Map.of(), new FlakyProvider(0), null), "--help")).isZero();
 
         assertThat(out()).startsWith("Usage: java -jar <app>.jar [command]")
-                .contains("--print-config", "--help", "  2  a configuration or command-line problem",
+                .contains("--print-config", "--help", "provision", "dlq list", "dlq show", "dlq replay",
+                        "dlq purge",
+                        "  2  a configuration or command-line problem",
                         "  3  the broker could not be reached within twelvefold.start-timeout");
         assertThat(err()).isEmpty();
     }

@@ -114,6 +114,11 @@ final class Cursor {
                 continue;
             }
             OutgoingMessage message = c.slots[i++];
+            if (message == null) {
+                // removed by an admin (Partition.remove) before this group read it
+                next++;
+                continue;
+            }
             Delivery d = new Delivery(this, message, next++, 1, subscription);
             inflight.addLast(d);
             out[offset + n++] = d;

@@ -2,6 +2,7 @@ package io.twelvefold.transport.inmemory;
 
 import io.twelvefold.core.TransportException;
 import io.twelvefold.core.spi.Capability;
+import io.twelvefold.core.spi.DeadLetterStore;
 import io.twelvefold.core.spi.MessageHandler;
 import io.twelvefold.core.spi.Publisher;
 import io.twelvefold.core.spi.PublisherRequest;
@@ -11,6 +12,7 @@ import io.twelvefold.core.spi.Transport;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -69,6 +71,12 @@ final class InMemoryTransport implements Transport {
             subscription.close();
         }
         return subscription;
+    }
+
+    /** @return the broker's dead letters: browsing touches no group, a removal is seen by every group */
+    @Override
+    public Optional<DeadLetterStore> deadLetters() {
+        return Optional.of(new InMemoryDeadLetters(broker));
     }
 
     @Override

@@ -106,6 +106,48 @@ final class Partition {
         }
     }
 
+    /**
+     * Adds the retained messages meant for every group, oldest first, to {@code out}, up to
+     * {@code max} in all; removed ones are left out.
+     *
+     * @param out receives [offset, message] pairs
+     */
+    synchronized void browse(java.util.List<java.util.Map.Entry<Long, OutgoingMessage>> out, int max) {
+        Chunk c = headChunk;
+        for (long offset = headOffset; offset < tail && out.size() < max; offset++) {
+            if (offset >= c.base + CHUNK) {
+                c = c.next;
+            }
+            int i = (int) (offset - c.base);
+            OutgoingMessage message = c.slots[i];
+            if (message != null && (c.onlyFor == null || c.onlyFor[i] == null)) {
+                out.add(java.util.Map.entry(offset, message));
+            }
+        }
+    }
+
+    /**
+     * Removes a retained message: groups that have not read it yet skip it. A group that holds it
+     * (delivered, not acknowledged) may still receive it again.
+     *
+     * @return true when this call removed it, false when it was gone already
+     */
+    synchronized boolean remove(long offset) {
+        if (offset < headOffset || offset >= tail) {
+            return false;
+        }
+        Chunk c = headChunk;
+        while (offset >= c.base + CHUNK) {
+            c = c.next;
+        }
+        int i = (int) (offset - c.base);
+        if (c.slots[i] == null) {
+            return false;
+        }
+        c.slots[i] = null;
+        return true;
+    }
+
     /** Creates the cursor of a new group at the earliest retained message. */
     synchronized Cursor addCursor(Group group) {
         long offset = headOffset;

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.twelvefold.core.TransportException;
 import io.twelvefold.core.spi.Capability;
+import io.twelvefold.core.spi.DeadLetterStore;
 import io.twelvefold.core.spi.MessageHandler;
 import io.twelvefold.core.spi.Publisher;
 import io.twelvefold.core.spi.PublisherRequest;
@@ -67,6 +68,7 @@ final class KafkaTransport implements Transport {
     private static final long SETTLE_GRACE_MS = 500;
 
     private final KafkaTransportConfig config;
+    private final KafkaDeadLetters deadLetters;
     /** Creates the producer and the admin client, then probes the cluster. */
     private final ScheduledThreadPoolExecutor background;
     private final CompletableFuture<KafkaProducer<String, byte[]>> producer = new CompletableFuture<>();
@@ -91,6 +93,7 @@ final class KafkaTransport implements Transport {
     /** @param probeDelayMs when the first probe runs, after the clients were created */
     KafkaTransport(KafkaTransportConfig config, Admin checkedAdmin, long probeDelayMs) {
         this.config = config;
+        this.deadLetters = new KafkaDeadLetters(config);
         this.connection = new ConnectionState(config.bootstrapServers);
         this.topics = new KafkaTopics(config, this::admin);
         this.background = new ScheduledThreadPoolExecutor(1, r -> {
@@ -164,6 +167,19 @@ final class KafkaTransport implements Transport {
         Optional.ofNullable(config.clientId("producer"))
                 .ifPresent(id -> props.put(ProducerConfig.CLIENT_ID_CONFIG, id));
         return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** Creates the topic (or, with {@code create-topics=false}, checks it) with the configured partitions and replication. */
+    @Override
+    public void provision(SubscriptionRequest request) {
+        Objects.requireNonNull(request, "request");
+        topics.ensure(request.channel(), request.destination());
+    }
+
+    /** @return the dead letters, tracked by an admin group per consumer group */
+    @Override
+    public Optional<DeadLetterStore> deadLetters() {
+        return Optional.of(deadLetters);
     }
 
     KafkaTransportConfig config() {
@@ -256,6 +272,7 @@ final class KafkaTransport implements Transport {
         if (a != null) {
             a.close(Duration.ofSeconds(5));
         }
+        deadLetters.close();
     }
 
     void closed(KafkaSubscription s) {

@@ -6,6 +6,7 @@ import com.rabbitmq.client.Connection;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.twelvefold.core.TransportException;
 import io.twelvefold.core.spi.Capability;
+import io.twelvefold.core.spi.DeadLetterStore;
 import io.twelvefold.core.spi.MessageHandler;
 import io.twelvefold.core.spi.OutgoingMessage;
 import io.twelvefold.core.spi.Publisher;
@@ -111,6 +112,12 @@ final class RabbitMqTransport implements Transport {
         return capabilities;
     }
 
+    /** @return the dead-letter queues of the groups: browsed with basic.get and given back in order */
+    @Override
+    public java.util.Optional<DeadLetterStore> deadLetters() {
+        return java.util.Optional.of(new RabbitMqDeadLetters(consuming, config.queueType()));
+    }
+
     @Override
     public void onReady(MeterRegistry registry) {
         try {
@@ -138,6 +145,14 @@ final class RabbitMqTransport implements Transport {
                 config.publishTimeout());
         publishers.add(publisher);
         return publisher;
+    }
+
+    /** Declares (or, with {@code declare=false}, checks) the group's queue, bindings and dead-letter objects. */
+    @Override
+    public void provision(SubscriptionRequest request) {
+        Objects.requireNonNull(request, "request");
+        checkOpen();
+        topology.group(request.destination(), request.group(), ChannelOptions.from(request.channel(), request.options()));
     }
 
     /**

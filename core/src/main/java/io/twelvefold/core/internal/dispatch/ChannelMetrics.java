@@ -23,6 +23,7 @@ public final class ChannelMetrics {
     private final LateTimer success = new LateTimer();
     private final LateTimer failure = new LateTimer();
     private final LateCounter retries = new LateCounter();
+    private final LateCounter replayed = new LateCounter();
     private final Map<String, LateCounter> deadLetters = new ConcurrentHashMap<>();
     private volatile Bound bound;
 
@@ -57,6 +58,9 @@ public final class ChannelMetrics {
                 .tags(tags).tag("outcome", "success").register(registry));
         failure.bind(Timer.builder("messaging.process.duration").description("Processing time of one attempt")
                 .tags(tags).tag("outcome", "failure").register(registry));
+        replayed.bind(Counter.builder("twelvefold.replayed")
+                .description("Events received that dlq replay sent back from a dead-letter destination").tags(tags)
+                .register(registry));
         retries.bind(Counter.builder("twelvefold.retries").description("Attempts scheduled after a failure")
                 .tags(tags).register(registry));
         Gauge.builder("twelvefold.in.flight", inFlight)
@@ -76,6 +80,10 @@ public final class ChannelMetrics {
 
     void processed(long startNanos, boolean ok) {
         (ok ? success : failure).record(System.nanoTime() - startNanos);
+    }
+
+    void replayed() {
+        replayed.increment();
     }
 
     void retry() {

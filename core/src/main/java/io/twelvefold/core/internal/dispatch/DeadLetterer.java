@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
 final class DeadLetterer {
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterer.class);
     private static final int MAX_EXCEPTION_MESSAGE = 1000;
+    /** How often a kept dead letter checks whether the dispatcher stops and should let it go. */
+    private static final long KEPT_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final ChannelSettings settings;
     private final Publisher publisher;
@@ -59,6 +61,11 @@ final class DeadLetterer {
      * @param f the failure as the ledger recorded it: the reason, the attempts and their instants
      */
     void deadLetter(Delivery d, int epoch, Throwable failure, Failure f) {
+        String earlier = d.message.headers().get(DeadLetterHeaders.REASON);
+        if (earlier != null) {
+            keep(d, epoch, failure, earlier, f);
+            return;
+        }
         String reason = f.verdict().deadLetterReason();
         OutgoingMessage letter = letterOf(d.message, failure, reason, f);
         metrics.deadLetter(reason);
@@ -67,7 +74,23 @@ final class DeadLetterer {
         new Send(d, epoch, letter, f.attempts()).run();
     }
 
-    /** One dead letter on its way: sent, then sent again until the broker confirms it. */
+    /**
+     * A dead letter is terminal: one that fails again (a processor subscribed to a dead-letter
+     * destination) is never dead-lettered a second time. It stays unacknowledged, holding its key,
+     * like a dead letter the broker refuses; a graceful stop leaves it for the next consumer.
+     */
+    private void keep(Delivery d, int epoch, Throwable failure, String earlier, Failure f) {
+        LOG.error("Channel '{}': event {} is a dead letter already (reason '{}') and failed again ({}: {}); "
+                + "a dead letter is never dead-lettered again: it stays unacknowledged until the app stops; "
+                + "replay it with 'dlq replay' or remove it with 'dlq purge'", settings.channel(), d, earlier,
+                exceptionClass(failure), failure.getMessage());
+        new Send(d, epoch, null, f.attempts()).run();
+    }
+
+    /**
+     * One dead letter on its way: sent, then sent again until the broker confirms it. Without a
+     * letter (a dead letter that failed again), nothing is sent and nothing is ever confirmed.
+     */
     private final class Send implements Runnable, BiConsumer<Void, Throwable> {
         private final Delivery d;
         private final int epoch;
@@ -84,6 +107,14 @@ final class DeadLetterer {
         /** Sends it (the first time on the failing thread, then on the callback executor). */
         @Override
         public void run() {
+            if (letter == null) {
+                // checks for a stop now and then; quiet, the reason was logged once
+                if (scheduler.deadLetterRefused(d, epoch)) {
+                    timer.schedule(new OnCallbacks(callbacks, this),
+                            Math.min(retries.deadLetterResendNanos(attempts), KEPT_CHECK_NANOS), TimeUnit.NANOSECONDS);
+                }
+                return;
+            }
             CompletableFuture<Void> f;
             try {
                 f = publisher.send(letter);

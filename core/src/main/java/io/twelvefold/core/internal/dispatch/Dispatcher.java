@@ -1,6 +1,7 @@
 package io.twelvefold.core.internal.dispatch;
 
 import io.twelvefold.core.Codec;
+import io.twelvefold.core.DeadLetterHeaders;
 import io.twelvefold.core.EventProcessor;
 import io.twelvefold.core.ProcessorInterceptor;
 import io.twelvefold.core.internal.ChannelSettings;
@@ -160,6 +161,9 @@ public final class Dispatcher<T> implements MessageHandler {
     @Override
     public void onMessage(IncomingMessage message) {
         metrics.consumed();
+        if (message.headers().containsKey(DeadLetterHeaders.REPLAY_COUNT)) {
+            metrics.replayed();
+        }
         Delivery here = scheduler.admit(message);
         if (here != null) {
             scheduler.runInline(here);

@@ -103,4 +103,24 @@ class DeadLettererTest {
         assertThat(registry.get("twelvefold.dead.letters").tag("reason", "fatal").counter().count()).isEqualTo(1);
         assertThat(scheduler.inFlight()).isZero();
     }
+
+    @Test
+    @DisplayName("a dead letter that fails again is never dead-lettered a second time: it stays unacknowledged, not counted")
+    void deadLetterIsTerminal() {
+        scheduler.attempts((d, epoch) -> {
+            d.attempt++;
+            ProcessingException fatal = ProcessingException.fatal("still invalid");
+            Failure f = scheduler.failed(d, epoch, fatal, null, true);
+            deadLetterer.deadLetter(d, epoch, fatal, f);
+            return Outcome.FAILED;
+        });
+        FakeMessage m = message("k", "\"x\"", 0);
+        m.headers = Map.of(DeadLetterHeaders.REASON, "invalid", DeadLetterHeaders.CHANNEL, "orders");
+        scheduler.admit(m);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> scheduler.inFlight() == 1);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                .until(() -> dlq.sent.isEmpty() && dlq.pending.isEmpty() && m.acks.get() == 0);
+        assertThat(registry.find("twelvefold.dead.letters").counter()).isNull();
+    }
 }
