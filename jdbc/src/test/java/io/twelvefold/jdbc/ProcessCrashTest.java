@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.ConnectionFactory;
 import io.twelvefold.core.App;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -21,6 +23,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -54,6 +57,26 @@ class ProcessCrashTest {
                 "TWELVEFOLD_NAME", "crash" + suffix, "TWELVEFOLD_JDBC_MIGRATE_AT_START", "true"));
         TestDatabases.execute(url, "CREATE TABLE effects_" + suffix + " (event_id VARCHAR(255) NOT NULL,"
                 + " data VARCHAR(255) NOT NULL)");
+    }
+
+    /** Deletes what the apps declared on RabbitMQ (durable, so that it outlives the killed process). */
+    @AfterEach
+    void deleteTopology() throws Exception {
+        String rabbit = env.get("TWELVEFOLD_RABBITMQ_URI");
+        if (rabbit == null) {
+            return;
+        }
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setUri(rabbit);
+        try (com.rabbitmq.client.Connection c = factory.newConnection("jdbc-test-cleanup");
+                Channel ch = c.createChannel()) {
+            for (String destination : List.of("crash-orders-" + suffix, "crash-shipments-" + suffix)) {
+                ch.queueDelete(destination + ".crash" + suffix);
+                ch.queueDelete(destination + ".dlq.crash" + suffix);
+                ch.exchangeDelete(destination);
+                ch.exchangeDelete(destination + ".dlq");
+            }
+        }
     }
 
     private long effects(String id) throws Exception {
