@@ -13,11 +13,10 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.sql.DataSource;
@@ -192,7 +191,7 @@ final class OutboxRelay implements Runnable {
 
     /** Publishes rows in order and waits for the broker; @return the rows that may be deleted */
     private List<OutboxStore.Row> publish(List<OutboxStore.Row> rows) throws InterruptedException {
-        Map<OutboxStore.Row, CompletableFuture<Void>> sends = new LinkedHashMap<>();
+        List<CompletableFuture<Void>> sends = new ArrayList<>(rows.size());
         for (OutboxStore.Row r : rows) {
             CompletableFuture<Void> f;
             try {
@@ -200,33 +199,32 @@ final class OutboxRelay implements Runnable {
             } catch (RuntimeException e) {
                 f = CompletableFuture.failedFuture(e);
             }
-            sends.put(r, f);
+            sends.add(f);
         }
         try {
-            CompletableFuture.allOf(sends.values().toArray(new CompletableFuture<?>[0])).exceptionally(e -> null)
+            CompletableFuture.allOf(sends.toArray(new CompletableFuture<?>[0])).exceptionally(e -> null)
                     .get(CONFIRM_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+        } catch (TimeoutException | ExecutionException e) {
             // the unconfirmed rows stay, below
         }
         List<OutboxStore.Row> done = new ArrayList<>(rows.size());
         Set<String> heldKeys = new HashSet<>();
-        for (Map.Entry<OutboxStore.Row, CompletableFuture<Void>> s : sends.entrySet()) {
-            OutboxStore.Row r = s.getKey();
-            CompletableFuture<Void> f = s.getValue();
-            boolean ok = f.isDone() && !f.isCompletedExceptionally();
+        for (int i = 0; i < rows.size(); i++) {
+            OutboxStore.Row r = rows.get(i);
+            CompletableFuture<Void> f = sends.get(i);
             if (r.key() != null && heldKeys.contains(r.key())) {
+                continue; // sent after a failed row of its key: sent again after it, next round
+            }
+            if (f.isDone() && !f.isCompletedExceptionally()) {
+                done.add(r);
                 continue;
             }
-            if (!ok) {
-                if (r.key() != null) {
-                    heldKeys.add(r.key());
-                }
-                LOG.warn("Outbox row {} (event '{}' for channel '{}') was not confirmed; it is published again in"
-                        + " the next round: {}", r.id(), r.event().id(), r.channel(), f.isDone()
-                        ? f.handle((v, e) -> String.valueOf(e)).join() : "no confirmation in " + CONFIRM_TIMEOUT);
-                continue;
+            if (r.key() != null) {
+                heldKeys.add(r.key());
             }
-            done.add(r);
+            LOG.warn("Outbox row {} (event '{}' for channel '{}') was not confirmed; it is published again in the"
+                    + " next round: {}", r.id(), r.event().id(), r.channel(), f.isDone()
+                    ? f.handle((v, e) -> String.valueOf(e)).join() : "no confirmation in " + CONFIRM_TIMEOUT);
         }
         return done;
     }
