@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -33,11 +34,12 @@ final class ChildProcess implements AutoCloseable {
         reader.start();
     }
 
-    static ChildProcess start(String mode, Map<String, String> environment) throws IOException {
+    static ChildProcess start(String mode, Map<String, String> environment, String... args) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), JdbcChild.class.getName(), mode)
-                .redirectErrorStream(true);
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), JdbcChild.class.getName(), mode));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().keySet().removeIf(k -> k.startsWith("TWELVEFOLD_") || k.equals("PORT")
                 || k.equals("DATABASE_URL"));
         pb.environment().putAll(environment);
@@ -57,6 +59,14 @@ final class ChildProcess implements AutoCloseable {
     void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** @return the exit status, once the process ended by itself (at most a minute) */
+    int exitStatus() throws InterruptedException {
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            throw new AssertionError("the child did not end:\n" + output());
+        }
+        return process.exitValue();
     }
 
     String output() {

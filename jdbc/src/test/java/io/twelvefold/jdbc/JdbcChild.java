@@ -3,6 +3,7 @@ package io.twelvefold.jdbc;
 import io.twelvefold.core.App;
 import io.twelvefold.core.Event;
 import java.sql.PreparedStatement;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -11,7 +12,8 @@ import java.util.concurrent.CountDownLatch;
  * {@code PROCESSED <id>}; an outer interceptor prints {@code DONE <id>} once the transaction
  * committed and, with {@code HOLD_AFTER_COMMIT=true}, then blocks, so the event is never
  * acknowledged; with {@code PUBLISH=true} it publishes one order at start ({@code PUBLISHED <id>}).
- * {@code relay}: an app that only relays its outbox to {@code shipments}. Settings from the environment.
+ * {@code relay}: an app that only relays its outbox to {@code shipments}. Settings from the environment;
+ * the arguments after the mode go to the app's command line ({@code --print-config}, {@code migrate}).
  */
 public final class JdbcChild {
     private JdbcChild() {
@@ -25,7 +27,7 @@ public final class JdbcChild {
         } else {
             b.output("shipments").onStart(app -> say("RELAYING"));
         }
-        b.run();
+        b.run(Arrays.copyOfRange(args, Math.min(1, args.length), args.length));
     }
 
     private static void consume(App.Builder b, Jdbc jdbc) {
