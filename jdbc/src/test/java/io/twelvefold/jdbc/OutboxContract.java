@@ -134,6 +134,31 @@ abstract class OutboxContract {
     }
 
     @Test
+    @DisplayName("a send the broker refuses leaves its row and the later rows of its key for the next round: nothing"
+            + " is lost, and the key goes out again in order from the refused row")
+    void refusedSend() throws Exception {
+        Jdbc jdbc = Jdbc.create();
+        RefusingTransportProvider refusing = new RefusingTransportProvider("\"key-1/3\"");
+        List<Event<?>> received = new CopyOnWriteArrayList<>();
+        try (App sink = sink(received); App a = App.builder().name("front").environment(Map.of("DATABASE_URL", url))
+                .transportProvider(refusing).config("twelvefold.transport", "refusing")
+                .config("twelvefold.refusing.broker", broker)
+                .config("twelvefold.jdbc.migrate-at-start", "true")
+                .config("twelvefold.jdbc.relay-poll-interval", "100ms")
+                .extension(jdbc).output("shipments").build().start()) {
+            emitInTransactions(jdbc, 3, 10);
+            await().atMost(WAIT).until(() -> TestDatabases.count(url, "SELECT COUNT(*) FROM twelvefold_outbox") == 0
+                    && new LinkedHashSet<>(received.stream().map(Event::id).toList()).size() == 30);
+        }
+        assertThat(refusing.refused).hasValue(1);
+        Map<String, List<Integer>> byKey = sequences(received);
+        List<Integer> key1 = byKey.get("key-1");
+        assertThat(key1.subList(key1.lastIndexOf(3), key1.size())).containsExactly(3, 4, 5, 6, 7, 8, 9);
+        assertThat(byKey.get("key-0")).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+        assertThat(byKey.get("key-2")).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+    }
+
+    @Test
     @DisplayName("the backlog and the lag show in the meters and the readiness detail")
     void backlogInMetersAndHealth() throws Exception {
         Jdbc jdbc = Jdbc.create();
