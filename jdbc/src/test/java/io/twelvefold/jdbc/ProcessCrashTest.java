@@ -122,22 +122,7 @@ class ProcessCrashTest {
         Jdbc jdbc = Jdbc.create();
         AtomicInteger deliveries = new AtomicInteger();
         List<String> firstSeen = new CopyOnWriteArrayList<>();
-        try (App app = App.builder().environment(appEnv).extension(jdbc)
-                .intercept("shipments", chain -> {
-                    deliveries.incrementAndGet();
-                    chain.proceed();
-                })
-                .intercept("shipments", jdbc.idempotent())
-                .processor("shipments", String.class, (e, ctx) -> {
-                    try (PreparedStatement ps = Jdbc.connection(ctx).prepareStatement("INSERT INTO effects_" + suffix
-                            + " VALUES (?, ?)")) {
-                        ps.setString(1, e.id());
-                        ps.setString(2, e.data());
-                        ps.executeUpdate();
-                    }
-                    firstSeen.add(e.data());
-                })
-                .output("shipments").build().start()) {
+        try (App app = downstream(appEnv, jdbc, deliveries, firstSeen)) {
             try (Connection c = jdbc.dataSource().getConnection()) {
                 c.setAutoCommit(false);
                 for (int i = 0; i < perKey; i++) {
@@ -168,5 +153,28 @@ class ProcessCrashTest {
                     .add(Integer.parseInt(data.substring(data.indexOf('/') + 1)));
         }
         byKey.values().forEach(seq -> assertThat(seq).isSorted().hasSize(perKey));
+    }
+
+    /**
+     * The app that fills the outbox (it does not relay) and consumes the shipments with an idempotent
+     * consumer: one effect per event; {@code deliveries} counts every delivery, repeats included.
+     */
+    private App downstream(Map<String, String> appEnv, Jdbc jdbc, AtomicInteger deliveries, List<String> firstSeen) {
+        return App.builder().environment(appEnv).extension(jdbc)
+                .intercept("shipments", chain -> {
+                    deliveries.incrementAndGet();
+                    chain.proceed();
+                })
+                .intercept("shipments", jdbc.idempotent())
+                .processor("shipments", String.class, (e, ctx) -> {
+                    try (PreparedStatement ps = Jdbc.connection(ctx).prepareStatement("INSERT INTO effects_" + suffix
+                            + " VALUES (?, ?)")) {
+                        ps.setString(1, e.id());
+                        ps.setString(2, e.data());
+                        ps.executeUpdate();
+                    }
+                    firstSeen.add(e.data());
+                })
+                .output("shipments").build().start();
     }
 }
