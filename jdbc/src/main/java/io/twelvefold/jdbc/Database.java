@@ -2,6 +2,7 @@ package io.twelvefold.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.twelvefold.core.Codec;
 import io.twelvefold.core.EventPublisher;
@@ -11,6 +12,9 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +32,9 @@ final class Database {
     private volatile EventPublisher publisher;
     private volatile OutboxRelay relay;
     private volatile PgListener listener;
+    /** Guarded by skips: events skipped by idempotent consumers, per channel, and where they are shown. */
+    private final Map<String, AtomicLong> skips = new HashMap<>();
+    private MeterRegistry registry;
     /** Guarded by this. */
     private HikariDataSource pool;
     /** The pool once open: read without the lock on every attempt. */
@@ -106,8 +113,32 @@ final class Database {
                 + " to true");
     }
 
-    /** Registers the relay's meters, once the app is ready. */
+    /** An idempotent consumer acknowledged a redelivered event without processing it. */
+    void skipped(String channel) {
+        // rare (redeliveries only): a lock is cheap here, and no skip before READY is lost
+        synchronized (skips) {
+            skips.computeIfAbsent(channel, c -> {
+                AtomicLong n = new AtomicLong();
+                if (registry != null) {
+                    showSkips(registry, c, n);
+                }
+                return n;
+            }).incrementAndGet();
+        }
+    }
+
+    private static void showSkips(MeterRegistry registry, String channel, AtomicLong n) {
+        FunctionCounter.builder("twelvefold.idempotent.skipped", n, AtomicLong::doubleValue).tag("channel", channel)
+                .description("Redelivered events an idempotent consumer acknowledged without processing them")
+                .register(registry);
+    }
+
+    /** Registers the relay's meters and the skipped events', once the app is ready. */
     void register(MeterRegistry registry) {
+        synchronized (skips) {
+            this.registry = registry;
+            skips.forEach((c, n) -> showSkips(registry, c, n));
+        }
         OutboxRelay r = relay;
         if (r != null) {
             r.register(registry);

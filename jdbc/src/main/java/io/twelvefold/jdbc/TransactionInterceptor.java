@@ -45,6 +45,7 @@ final class TransactionInterceptor implements ProcessorInterceptor {
                 if (idempotent && !record(c, chain.context().group(), chain.event().id())) {
                     LOG.debug("Event '{}' was processed by group '{}' before: acknowledged without processing it"
                             + " again", chain.event().id(), chain.context().group());
+                    database.skipped(chain.context().channel());
                     return;
                 }
                 TransactionContext tx = new TransactionContext(chain.context(), c, database);

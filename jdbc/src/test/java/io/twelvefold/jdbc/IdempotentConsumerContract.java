@@ -3,6 +3,7 @@ package io.twelvefold.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.twelvefold.core.App;
 import io.twelvefold.core.Event;
 import java.sql.Connection;
@@ -64,7 +65,8 @@ abstract class IdempotentConsumerContract {
     void redeliverySkipped() throws Exception {
         Jdbc jdbc = Jdbc.create();
         AtomicInteger runs = new AtomicInteger();
-        try (App a = builder(jdbc).processor("orders", String.class, (e, ctx) -> {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (App a = builder(jdbc).meterRegistry(registry).processor("orders", String.class, (e, ctx) -> {
             runs.incrementAndGet();
             effect(Jdbc.connection(ctx), e);
         }).build().start()) {
@@ -76,6 +78,9 @@ abstract class IdempotentConsumerContract {
             await().atMost(WAIT).until(() -> effects("data = 'last'") == 1);
             assertThat(effects("event_id = '" + first.id() + "'")).isEqualTo(1);
             assertThat(runs).hasValue(2);
+            await().atMost(WAIT).until(() -> registry.find("twelvefold.idempotent.skipped").tag("channel", "orders")
+                    .functionCounter() != null);
+            assertThat(registry.find("twelvefold.idempotent.skipped").functionCounter().count()).isEqualTo(1.0);
             assertThat(TestDatabases.count(url, "SELECT COUNT(*) FROM twelvefold_processed WHERE consumer_group = '"
                     + app + "'")).isEqualTo(2);
         }
