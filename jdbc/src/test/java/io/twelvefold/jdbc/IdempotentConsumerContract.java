@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -36,6 +37,13 @@ abstract class IdempotentConsumerContract {
         url = database();
         TestDatabases.execute(url, "CREATE TABLE " + effects + " (event_id VARCHAR(255) NOT NULL,"
                 + " data VARCHAR(255) NOT NULL)");
+    }
+
+    @AfterEach
+    void dropEffectsTable() throws SQLException {
+        if (url != null) {
+            TestDatabases.execute(url, "DROP TABLE IF EXISTS " + effects);
+        }
     }
 
     private App.Builder builder(Jdbc jdbc) {

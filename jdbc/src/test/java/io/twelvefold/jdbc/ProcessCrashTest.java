@@ -59,9 +59,12 @@ class ProcessCrashTest {
                 + " data VARCHAR(255) NOT NULL)");
     }
 
-    /** Deletes what the apps declared on RabbitMQ (durable, so that it outlives the killed process). */
+    /** Drops the effects table, deletes what the apps declared on RabbitMQ (durable, to outlive the killed process). */
     @AfterEach
     void deleteTopology() throws Exception {
+        if (url != null) {
+            TestDatabases.execute(url, "DROP TABLE IF EXISTS effects_" + suffix);
+        }
         String rabbit = env.get("TWELVEFOLD_RABBITMQ_URI");
         if (rabbit == null) {
             return;
