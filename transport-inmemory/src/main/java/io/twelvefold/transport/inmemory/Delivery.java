@@ -33,6 +33,8 @@ final class Delivery implements IncomingMessage {
     private final long offset;
     private final int deliveryCount;
     private final InMemorySubscription subscription;
+    /** Sent without CloudEvents attributes ({@link OutgoingMessage}'s plain form); read once. */
+    private final boolean plain;
     @SuppressWarnings("unused") // through STATE
     private volatile int state;
 
@@ -42,6 +44,7 @@ final class Delivery implements IncomingMessage {
         this.offset = offset;
         this.deliveryCount = deliveryCount;
         this.subscription = subscription;
+        this.plain = !message.attributes().containsKey("specversion");
     }
 
     @Override
@@ -71,7 +74,7 @@ final class Delivery implements IncomingMessage {
     @Override
     public Map<String, String> attributes() {
         Map<String, String> a = message.attributes();
-        if (!plain() || !a.containsKey(ID)) {
+        if (!plain || !a.containsKey(ID)) {
             return a;
         }
         Map<String, String> withoutId = new java.util.HashMap<>(a);
@@ -82,13 +85,8 @@ final class Delivery implements IncomingMessage {
     /** @return the id a plain message was sent with, else its destination, partition and offset */
     @Override
     public String messageId() {
-        String id = plain() ? message.attributes().get(ID) : null;
+        String id = plain ? message.attributes().get(ID) : null;
         return id != null ? id : destination() + "-" + partition() + "-" + offset;
-    }
-
-    /** Sent without CloudEvents attributes ({@link OutgoingMessage}'s plain form). */
-    private boolean plain() {
-        return !message.attributes().containsKey("specversion");
     }
 
     @Override
