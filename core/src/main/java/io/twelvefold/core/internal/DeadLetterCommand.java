@@ -1,8 +1,6 @@
 package io.twelvefold.core.internal;
 
-import io.twelvefold.core.ConfigurationException;
 import io.twelvefold.core.TransportException;
-import io.twelvefold.core.internal.config.ConfigLoader;
 import io.twelvefold.core.internal.config.LoadedConfig;
 import io.twelvefold.core.internal.dlq.DlqCommand;
 import io.twelvefold.core.spi.Transport;
@@ -20,11 +18,8 @@ final class DeadLetterCommand {
 
     /** @return the exit status */
     static int run(Declaration d, List<String> args, PrintStream out, PrintStream err) {
-        LoadedConfig loaded;
-        try {
-            loaded = Bootstrap.load(d, Bootstrap.providers(d));
-        } catch (ConfigurationException e) {
-            err.println(e.getMessage());
+        LoadedConfig loaded = BrokerCommand.load(d, err);
+        if (loaded == null) {
             return Launcher.USAGE;
         }
         List<DlqCommand.Source> sources = sources(d, loaded);
@@ -33,18 +28,11 @@ final class DeadLetterCommand {
             err.println(problem);
             return Launcher.USAGE;
         }
-        Transport transport;
-        try {
-            transport = loaded.provider().create(new ConfigLoader.Settings(loaded.transportProperties(),
-                    loaded.channelOptions()));
-        } catch (ConfigurationException e) {
-            err.println(e.getMessage());
-            return Launcher.USAGE;
-        } catch (TransportException e) {
-            err.println(e.getMessage());
-            return Launcher.UNREACHABLE;
+        BrokerCommand.Connected connected = BrokerCommand.connect(loaded, err);
+        if (connected.transport() == null) {
+            return connected.status();
         }
-        try (transport) {
+        try (Transport transport = connected.transport()) {
             return DlqCommand.run(transport, loaded.provider().name(), sources, args, out, err);
         } catch (TransportException e) {
             err.println("dlq " + args.get(0) + " failed: " + e.getMessage());

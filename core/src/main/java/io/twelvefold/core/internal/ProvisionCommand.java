@@ -1,8 +1,6 @@
 package io.twelvefold.core.internal;
 
-import io.twelvefold.core.ConfigurationException;
 import io.twelvefold.core.TransportException;
-import io.twelvefold.core.internal.config.ConfigLoader;
 import io.twelvefold.core.internal.config.LoadedConfig;
 import io.twelvefold.core.spi.PublisherRequest;
 import io.twelvefold.core.spi.SubscriptionRequest;
@@ -26,25 +24,15 @@ final class ProvisionCommand {
 
     /** @return the exit status */
     static int run(Declaration d, PrintStream out, PrintStream err) {
-        LoadedConfig loaded;
-        try {
-            loaded = Bootstrap.load(d, Bootstrap.providers(d));
-        } catch (ConfigurationException e) {
-            err.println(e.getMessage());
+        LoadedConfig loaded = BrokerCommand.load(d, err);
+        if (loaded == null) {
             return Launcher.USAGE;
         }
-        Transport transport;
-        try {
-            transport = loaded.provider().create(new ConfigLoader.Settings(loaded.transportProperties(),
-                    loaded.channelOptions()));
-        } catch (ConfigurationException e) {
-            err.println(e.getMessage());
-            return Launcher.USAGE;
-        } catch (TransportException e) {
-            err.println(e.getMessage());
-            return Launcher.UNREACHABLE;
+        BrokerCommand.Connected connected = BrokerCommand.connect(loaded, err);
+        if (connected.transport() == null) {
+            return connected.status();
         }
-        try (transport) {
+        try (Transport transport = connected.transport()) {
             int channels = provision(d, loaded, transport, out);
             String summary = "provision: done on transport '" + loaded.provider().name() + "', " + channels
                     + " channel(s)";
