@@ -67,15 +67,7 @@ final class AttemptChain implements ProcessorInterceptor.Chain {
 
     @Override
     public void proceed() throws Exception {
-        int i = current;
-        check(i);
-        started = i + 1;
-        current = i + 1;
-        try {
-            steps.run(i + 1, this);
-        } finally {
-            current = i;
-        }
+        proceed(event, context);
     }
 
     @Override

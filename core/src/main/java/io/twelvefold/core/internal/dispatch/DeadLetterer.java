@@ -84,13 +84,31 @@ final class DeadLetterer {
                 + "a dead letter is never dead-lettered again: it stays unacknowledged until the app stops; "
                 + "replay it with 'dlq replay' or remove it with 'dlq purge'", settings.channel(), d, earlier,
                 exceptionClass(failure), failure.getMessage());
-        new Send(d, epoch, null, f.attempts()).run();
+        new Kept(d, epoch, f.attempts()).run();
     }
 
-    /**
-     * One dead letter on its way: sent, then sent again until the broker confirms it. Without a
-     * letter (a dead letter that failed again), nothing is sent and nothing is ever confirmed.
-     */
+    /** A dead letter that failed again, held unacknowledged; checks now and then whether the dispatcher stops. */
+    private final class Kept implements Runnable {
+        private final Delivery d;
+        private final int epoch;
+        private final int attempts;
+
+        Kept(Delivery d, int epoch, int attempts) {
+            this.d = d;
+            this.epoch = epoch;
+            this.attempts = attempts;
+        }
+
+        @Override
+        public void run() {
+            if (scheduler.deadLetterRefused(d, epoch)) {
+                timer.schedule(new OnCallbacks(callbacks, this),
+                        Math.min(retries.deadLetterResendNanos(attempts), KEPT_CHECK_NANOS), TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    /** One dead letter on its way: sent, then sent again until the broker confirms it. */
     private final class Send implements Runnable, BiConsumer<Void, Throwable> {
         private final Delivery d;
         private final int epoch;
@@ -107,14 +125,6 @@ final class DeadLetterer {
         /** Sends it (the first time on the failing thread, then on the callback executor). */
         @Override
         public void run() {
-            if (letter == null) {
-                // checks for a stop now and then; quiet, the reason was logged once
-                if (scheduler.deadLetterRefused(d, epoch)) {
-                    timer.schedule(new OnCallbacks(callbacks, this),
-                            Math.min(retries.deadLetterResendNanos(attempts), KEPT_CHECK_NANOS), TimeUnit.NANOSECONDS);
-                }
-                return;
-            }
             CompletableFuture<Void> f;
             try {
                 f = publisher.send(letter);
