@@ -5,8 +5,6 @@ import io.twelvefold.core.ProcessorInterceptor;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,10 +21,10 @@ final class TransactionInterceptor implements ProcessorInterceptor {
     private static final String RECORD = "INSERT INTO twelvefold_processed (consumer_group, event_id,"
             + " processed_at_ms) VALUES (?, ?, ?)";
     /**
-     * The open transactions by the attempt's {@link ProcessorContext#traceParent()} (a new span per
-     * attempt), for {@link #connection} when an inner interceptor decorated the context again.
+     * The transaction of the attempt running on this thread, for {@link #connection} when an inner
+     * interceptor decorated the context again.
      */
-    private static final Map<String, TransactionContext> OPEN = new ConcurrentHashMap<>();
+    private static final ThreadLocal<TransactionContext> CURRENT = new ThreadLocal<>();
 
     private final Database database;
     private final boolean idempotent;
@@ -49,12 +47,16 @@ final class TransactionInterceptor implements ProcessorInterceptor {
                     return;
                 }
                 TransactionContext tx = new TransactionContext(chain.context(), c, database);
-                String attempt = chain.context().traceParent();
-                OPEN.put(attempt, tx);
+                TransactionContext outer = CURRENT.get();
+                CURRENT.set(tx);
                 try {
                     chain.proceed(chain.event(), tx);
                 } finally {
-                    OPEN.remove(attempt);
+                    if (outer == null) {
+                        CURRENT.remove();
+                    } else {
+                        CURRENT.set(outer);
+                    }
                     tx.close();
                 }
                 c.commit();
@@ -100,7 +102,7 @@ final class TransactionInterceptor implements ProcessorInterceptor {
         if (context instanceof TransactionContext tx) {
             return tx.connection();
         }
-        TransactionContext tx = OPEN.get(context.traceParent());
+        TransactionContext tx = CURRENT.get();
         if (tx != null) {
             return tx.connection();
         }
