@@ -30,12 +30,22 @@ import org.slf4j.LoggerFactory;
  * <p>A round runs in one transaction: lock the slots no other relay holds, read their oldest rows,
  * publish them in id order, wait for every confirmation, delete the confirmed rows, commit. A row
  * whose send failed stays, and so do the later rows of its key (they go out again after it, to keep
- * the key's order). The thread sleeps between rounds until a wake-up (a local commit, a
- * PostgreSQL notification) or the poll interval.
+ * the key's order).
+ *
+ * <p>Between rounds: none after a full batch; a {@link #BUSY_PAUSE_MILLIS} pause while the relay is
+ * busy (a round found rows less than {@link #LINGER_MILLIS} ago); otherwise a sleep until a wake-up
+ * (a local commit, a PostgreSQL notification) or the poll interval. The busy rounds keep a steady
+ * stream of commits from depending on wake-ups, which come late under such a stream: the driver's
+ * {@code getNotifications} returns only after a millisecond without a notification, so at about
+ * 1,000 commits/s they arrive in batches 20 to 40 ms apart (bench/README.md, "Outbox latency").
  */
 final class OutboxRelay implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
     private static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(30);
+    /** While busy (see the class comment): the pause between rounds. */
+    static final long BUSY_PAUSE_MILLIS = 5;
+    /** How long the relay stays busy after the last round that found rows. */
+    static final long LINGER_MILLIS = 200;
     private static final Set<String> CONTENTION = Set.of("HYT00", "40001", "40P01", "55P03");
 
     private final DataSource dataSource;
@@ -97,13 +107,20 @@ final class OutboxRelay implements Runnable {
         long nextCleanup = System.currentTimeMillis();
         long nextBacklog = 0;
         long poll = settings.relayPollInterval().toMillis();
+        long busyUntil = 0;
         while (running) {
-            int rows = 0;
+            long pause = poll;
             try {
-                if (settings.relayEnabled()) {
-                    rows = round();
-                }
+                int rows = settings.relayEnabled() ? round() : 0;
                 long now = System.currentTimeMillis();
+                if (rows > 0) {
+                    busyUntil = now + LINGER_MILLIS;
+                }
+                if (rows >= settings.relayBatchSize()) {
+                    pause = 0;
+                } else if (now < busyUntil) {
+                    pause = BUSY_PAUSE_MILLIS;
+                }
                 if (now >= nextBacklog) {
                     refreshBacklog();
                     nextBacklog = now + poll;
@@ -114,6 +131,7 @@ final class OutboxRelay implements Runnable {
                 }
                 problem = null;
             } catch (SQLException e) {
+                busyUntil = 0;
                 if (CONTENTION.contains(e.getSQLState())) {
                     LOG.debug("Another relay holds the outbox; trying again later", e);
                 } else {
@@ -122,10 +140,11 @@ final class OutboxRelay implements Runnable {
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
+                busyUntil = 0;
                 failed(e);
             }
-            if (rows < settings.relayBatchSize()) {
-                sleep(poll);
+            if (pause > 0) {
+                sleep(pause);
             }
         }
     }
