@@ -18,7 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -174,6 +176,42 @@ abstract class OutboxContract {
             assertThat(health.up()).isTrue();
             assertThat(health.data()).containsEntry("outboxBacklog", 3L).containsKey("outboxLagSeconds");
         }
+    }
+
+    @Test
+    @DisplayName("a graceful stop lets the relay finish its round before the transport closes: the rows it"
+            + " published are confirmed and deleted, none is published twice")
+    void relayStopsBeforeTheTransport() throws Exception {
+        Jdbc jdbc = Jdbc.create();
+        GatedTransportProvider gated = new GatedTransportProvider();
+        List<Event<?>> received = new CopyOnWriteArrayList<>();
+        App a = App.builder().name("front").environment(Map.of("DATABASE_URL", url))
+                .transportProvider(gated).config("twelvefold.transport", "gated")
+                .config("twelvefold.gated.broker", broker)
+                .config("twelvefold.jdbc.migrate-at-start", "true")
+                .config("twelvefold.jdbc.relay-poll-interval", "100ms")
+                .extension(jdbc).output("shipments").build();
+        try (App sink = sink(received)) {
+            a.start();
+            emitInTransactions(jdbc, 1, 5);
+            await().atMost(WAIT).until(() -> gated.count("sent") == 5);
+            CompletableFuture<Void> stopped = CompletableFuture.runAsync(a::close);
+            await().atMost(WAIT).until(() -> a.state() != App.State.READY);
+            // the relay's round waits for its confirmations: the app cannot have closed the transport
+            assertThat(stopped).isNotDone();
+            assertThat(gated.log).doesNotContain("closed");
+            gated.gate.complete(null);
+            stopped.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            await().atMost(WAIT).until(() -> received.size() >= 5);
+        } finally {
+            gated.gate.complete(null);
+            a.close();
+        }
+        assertThat(gated.log).containsExactly("sent", "sent", "sent", "sent", "sent",
+                "confirmed", "confirmed", "confirmed", "confirmed", "confirmed", "closed");
+        assertThat(TestDatabases.count(url, "SELECT COUNT(*) FROM twelvefold_outbox")).isZero();
+        assertThat(received).extracting(e -> (String) e.data())
+                .containsExactly("key-0/0", "key-0/1", "key-0/2", "key-0/3", "key-0/4");
     }
 
     void emitInTransactions(Jdbc jdbc, int keys, int perKey) throws Exception {
