@@ -27,10 +27,11 @@ import java.util.concurrent.locks.LockSupport;
  * relay kafka|rabbitmq [rows, 20000]
  *     the outbox is filled (by an app that does not relay), then an app starts whose relay publishes the
  *     rows to a processor of the same app: rows/s from the first delivery to the last
- * relay kafka|rabbitmq rows rate
+ * relay kafka|rabbitmq|inmemory rows rate
  *     an app writes one row per transaction to its outbox, outside any processor, at the rate, while its
- *     relay publishes them: commit-to-delivery latency (p50, p99, max); only NOTIFY (or the 1 s poll)
- *     wakes the relay for such commits
+ *     relay publishes them: commit-to-delivery latency (p50, p99, max); only NOTIFY (or the 1 s poll,
+ *     or the relay's busy rounds) finds such commits; inmemory leaves the broker out.
+ *     BrokerLatencyFloor is the baseline: the plain clients at the same rate
  * idempotency [events, 20000]
  *     one processor inserting a row per event, on the in-memory transport, with jdbc.transactional()
  *     and with jdbc.idempotent(): time per event of each
@@ -49,7 +50,7 @@ public final class OutboxBench {
             case "relay" -> relay(args[1], arg(args, 2, 20_000), arg(args, 3, 0));
             case "idempotency" -> idempotency(arg(args, 1, 20_000));
             default -> {
-                System.err.println("usage: relay kafka|rabbitmq [rows] [rate] | idempotency [events]");
+                System.err.println("usage: relay kafka|rabbitmq|inmemory [rows] [rate] | idempotency [events]");
                 System.exit(2);
             }
         }
@@ -81,7 +82,7 @@ public final class OutboxBench {
                 };
             }
             case "inmemory" -> (AutoCloseable) () -> { };
-            default -> throw new IllegalArgumentException("transport must be kafka or rabbitmq, was '" + transport + "'");
+            default -> throw new IllegalArgumentException("transport must be kafka, rabbitmq or inmemory, was '" + transport + "'");
         };
         env.putAll(Map.of("DATABASE_URL", DATABASE, "TWELVEFOLD_TRANSPORT", transport,
                 "TWELVEFOLD_JDBC_MIGRATE_AT_START", "true", "TWELVEFOLD_CHANNELS_SHIPMENTS_DESTINATION", destination));
