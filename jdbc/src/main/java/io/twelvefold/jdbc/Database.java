@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,6 +25,8 @@ import org.slf4j.LoggerFactory;
  * extension's start, since events flow once the subscriptions are open) and what the relay needs.
  */
 final class Database {
+    /** The longest wait before listening again after the listener's connection failed. */
+    private static final Duration LISTEN_RETRY = Duration.ofSeconds(1);
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
 
     private final String defaultUrl;
@@ -92,7 +95,9 @@ final class Database {
         relay = r;
         r.start();
         if (s.relayEnabled() && s.database().dialect() == Dialect.POSTGRESQL) {
-            PgListener l = new PgListener(ds, r::wake, s.relayPollInterval());
+            // a cut listener listens again within a second, however long the poll interval
+            Duration retry = s.relayPollInterval().compareTo(LISTEN_RETRY) < 0 ? s.relayPollInterval() : LISTEN_RETRY;
+            PgListener l = new PgListener(ds, r::wake, retry);
             listener = l;
             l.start();
         }

@@ -56,6 +56,8 @@ final class OutboxRelay implements Runnable {
     private boolean woken;
     private volatile boolean running = true;
     private volatile Thread thread;
+    /** The rows whose last send failed (their WARN was logged): only the relay's thread. */
+    private final Set<Long> unconfirmed = new HashSet<>();
     private volatile long backlog;
     private volatile long oldestMs;
     private volatile String problem;
@@ -129,7 +131,7 @@ final class OutboxRelay implements Runnable {
                     cleanup(now);
                     nextCleanup = now + settings.cleanupInterval().toMillis();
                 }
-                problem = null;
+                recovered();
             } catch (SQLException e) {
                 busyUntil = 0;
                 if (CONTENTION.contains(e.getSQLState())) {
@@ -150,8 +152,22 @@ final class OutboxRelay implements Runnable {
     }
 
     private void failed(Exception e) {
-        problem = e.getClass().getSimpleName() + ": " + DatabaseUrl.redact(String.valueOf(e.getMessage()));
-        LOG.warn("The outbox relay failed a round; it tries again in {}: {}", settings.relayPollInterval(), problem);
+        String now = e.getClass().getSimpleName() + ": " + DatabaseUrl.redact(String.valueOf(e.getMessage()));
+        if (problem == null) {
+            // once per outage: the rounds that fail the same way meanwhile say so at DEBUG
+            LOG.warn("The outbox relay failed a round; it tries again every {} until one succeeds: {}",
+                    settings.relayPollInterval(), now);
+        } else {
+            LOG.debug("The outbox relay failed another round: {}", now);
+        }
+        problem = now;
+    }
+
+    private void recovered() {
+        if (problem != null) {
+            LOG.info("The outbox relay runs its rounds again");
+            problem = null;
+        }
     }
 
     private void sleep(long millis) {
@@ -228,6 +244,7 @@ final class OutboxRelay implements Runnable {
         }
         List<OutboxStore.Row> done = new ArrayList<>(rows.size());
         Set<String> heldKeys = new HashSet<>();
+        Set<Long> failed = new HashSet<>();
         for (int i = 0; i < rows.size(); i++) {
             OutboxStore.Row r = rows.get(i);
             CompletableFuture<Void> f = sends.get(i);
@@ -241,10 +258,19 @@ final class OutboxRelay implements Runnable {
             if (r.key() != null) {
                 heldKeys.add(r.key());
             }
-            LOG.warn("Outbox row {} (event '{}' for channel '{}') was not confirmed; it is published again in the"
-                    + " next round: {}", r.id(), r.event().id(), r.channel(), f.isDone()
-                    ? f.handle((v, e) -> String.valueOf(e)).join() : "no confirmation in " + CONFIRM_TIMEOUT);
+            failed.add(r.id());
+            String why = f.isDone() ? f.handle((v, e) -> String.valueOf(e)).join()
+                    : "no confirmation in " + CONFIRM_TIMEOUT;
+            if (unconfirmed.contains(r.id())) {
+                LOG.debug("Outbox row {} was not confirmed again: {}", r.id(), why);
+            } else {
+                LOG.warn("Outbox row {} (event '{}' for channel '{}') was not confirmed; it is published again in"
+                        + " the next rounds (said once per row): {}", r.id(), r.event().id(), r.channel(), why);
+            }
         }
+        // remembers only the rows that fail now: one that went out is forgotten
+        unconfirmed.retainAll(failed);
+        unconfirmed.addAll(failed);
         return done;
     }
 

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * Wakes the relay when PostgreSQL announces a commit that wrote to the outbox ({@code LISTEN
  * twelvefold_outbox}; the schema's trigger notifies). Holds one connection of the pool. The driver's
  * {@code PGConnection} is reached by reflection, so the module does not depend on the driver. When
- * listening fails, the relay still polls; the listener connects again after the poll interval.
+ * listening fails, the relay still polls; the listener tries again after its retry interval (the
+ * poll interval, at most a second), with one WARN per outage and one INFO when it listens again.
  */
 final class PgListener implements Runnable {
     static final String CHANNEL = "twelvefold_outbox";
@@ -26,6 +27,8 @@ final class PgListener implements Runnable {
     private final Duration retry;
     private volatile boolean running = true;
     private volatile Thread thread;
+    /** Whether the last attempt to listen failed (its WARN said so): only the listener's thread. */
+    private boolean failing;
 
     PgListener(DataSource dataSource, Runnable wake, Duration retry) {
         this.dataSource = dataSource;
@@ -61,8 +64,15 @@ final class PgListener implements Runnable {
                 if (!running) {
                     return;
                 }
-                LOG.warn("Listening for outbox notifications failed; the relay polls until it listens again: {}",
-                        DatabaseUrl.redact(String.valueOf(e.getMessage())));
+                String why = DatabaseUrl.redact(String.valueOf(e.getMessage()));
+                if (!failing) {
+                    // once per outage; the attempts that fail meanwhile say so at DEBUG
+                    failing = true;
+                    LOG.warn("Listening for outbox notifications failed; the relay polls until it listens again,"
+                            + " tried every {}: {}", retry, why);
+                } else {
+                    LOG.debug("Listening for outbox notifications failed again: {}", why);
+                }
                 try {
                     Thread.sleep(retry.toMillis());
                 } catch (InterruptedException ie) {
@@ -79,6 +89,10 @@ final class PgListener implements Runnable {
             Method notifications = pgType.getMethod("getNotifications", int.class);
             try (Statement st = c.createStatement()) {
                 st.execute("LISTEN " + CHANNEL);
+            }
+            if (failing) {
+                failing = false;
+                LOG.info("Listening for outbox notifications again");
             }
             // rows may have been written while nobody listened
             wake.run();

@@ -5,6 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.twelvefold.core.App;
 import io.twelvefold.core.Event;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
@@ -48,5 +51,33 @@ class H2OutboxTest extends OutboxContract {
             await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == rows + 1);
         }
         assertThat(received).extracting(e -> (String) e.data()).startsWith("row-0", "row-1").endsWith("row-" + rows);
+    }
+
+    @Test
+    @DisplayName("rounds that keep failing log one WARN and report the problem in readiness; the first round"
+            + " that succeeds again logs one INFO")
+    void failingRoundsLogOnce() throws Exception {
+        Jdbc jdbc = Jdbc.create();
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        try (App a = builder("front", jdbc).build().start()) {
+            System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            TestDatabases.execute(url, "ALTER TABLE twelvefold_outbox_slot RENAME TO slot_away");
+            await().atMost(WAIT).until(() -> !jdbc.health().up());
+            assertThat(jdbc.health().data().get("problem").toString()).contains("TWELVEFOLD_OUTBOX_SLOT");
+            // ten rounds or so (poll 100 ms) fail meanwhile
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+                    .until(() -> count(captured, "failed a round") == 1);
+            TestDatabases.execute(url, "ALTER TABLE slot_away RENAME TO twelvefold_outbox_slot");
+            await().atMost(WAIT).until(() -> jdbc.health().up());
+            await().atMost(WAIT).until(() -> count(captured, "runs its rounds again") == 1);
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(count(captured, "failed a round")).isEqualTo(1);
+    }
+
+    private static long count(ByteArrayOutputStream captured, String text) {
+        return captured.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains(text)).count();
     }
 }
