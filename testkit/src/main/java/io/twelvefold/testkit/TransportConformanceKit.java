@@ -1,5 +1,6 @@
 package io.twelvefold.testkit;
 
+import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 
@@ -45,6 +46,19 @@ public abstract class TransportConformanceKit extends TransportFixture {
      */
     protected int inFlightSlack(int maxInFlight) {
         return maxInFlight;
+    }
+
+    /**
+     * Whether the broker has an object of that name: a destination (a topic, an exchange) or, on a
+     * broker with queues, a queue. The kit asks it to show that no dead letter of a dead letter is
+     * ever created ({@code <destination>.dlq.dlq}). Override it with the broker's own admin API.
+     *
+     * @param name the object's name, never null
+     * @return whether it exists, or empty when the subclass cannot tell (the check is skipped,
+     *     visibly); empty by default
+     */
+    protected Optional<Boolean> exists(String name) {
+        return Optional.empty();
     }
 
     @Nested
