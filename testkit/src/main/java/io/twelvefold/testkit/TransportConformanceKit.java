@@ -94,7 +94,7 @@ public abstract class TransportConformanceKit extends TransportFixture {
     }
 
     @Nested
-    @DisplayName("Dead letters: a browse leaves the dead-letter destination as it was, a removal removes one")
+    @DisplayName("Dead letters: a browse leaves the dead-letter destination as it was, a removal removes one, a dead letter is terminal")
     class DeadLetters extends DeadLetterScenarios {
         DeadLetters() {
             super(TransportConformanceKit.this);
