@@ -128,6 +128,15 @@ final class RabbitMqBroker {
         }
     }
 
+    /** {@link #exists} for {@code TransportConformanceKit.exists}: a failure to ask fails the test. */
+    static java.util.Optional<Boolean> kitExists(String name) {
+        try {
+            return java.util.Optional.of(exists(name));
+        } catch (Exception e) {
+            throw new IllegalStateException("RabbitMQ could not be asked whether '" + name + "' exists: " + e, e);
+        }
+    }
+
     /** Deletes every queue and exchange the test transports declared so far. */
     static void deleteDeclared() throws Exception {
         if (uri == null || (QUEUES.isEmpty() && EXCHANGES.isEmpty())) {

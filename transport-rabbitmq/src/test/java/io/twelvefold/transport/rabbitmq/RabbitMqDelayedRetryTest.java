@@ -36,6 +36,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * happens when the broker does not take a copy.
  */
 class RabbitMqDelayedRetryTest extends TransportConformanceKit {
+    /** An exchange or a queue, by passive declarations. */
+    @Override
+    protected java.util.Optional<Boolean> exists(String name) {
+        return RabbitMqBroker.kitExists(name);
+    }
+
     private String queueType = "classic";
 
     @BeforeAll
