@@ -42,8 +42,8 @@ final class CountingTransport implements Transport {
     }
 
     @Override
-    public void provision(SubscriptionRequest request) {
-        delegate.provision(request);
+    public java.util.List<String> provision(SubscriptionRequest request) {
+        return delegate.provision(request);
     }
 
     @Override

@@ -32,6 +32,11 @@ abstract class KitGroup extends TransportFixture {
         return kit.timeout();
     }
 
+    /** @return the kit subclass's {@link TransportConformanceKit#exists(String)} */
+    final java.util.Optional<Boolean> exists(String name) {
+        return kit.exists(name);
+    }
+
     /** @return the kit subclass's {@link TransportConformanceKit#inFlightSlack(int)} */
     final int inFlightSlack(int maxInFlight) {
         return kit.inFlightSlack(maxInFlight);

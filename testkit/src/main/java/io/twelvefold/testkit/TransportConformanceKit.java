@@ -1,5 +1,6 @@
 package io.twelvefold.testkit;
 
+import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 
@@ -47,6 +48,19 @@ public abstract class TransportConformanceKit extends TransportFixture {
         return maxInFlight;
     }
 
+    /**
+     * Whether the broker has an object of that name: a destination (a topic, an exchange) or, on a
+     * broker with queues, a queue. The kit asks it to show that no dead letter of a dead letter is
+     * ever created ({@code <destination>.dlq.dlq}). Override it with the broker's own admin API.
+     *
+     * @param name the object's name, never null
+     * @return whether it exists, or empty when the subclass cannot tell (the check is skipped,
+     *     visibly); empty by default
+     */
+    protected Optional<Boolean> exists(String name) {
+        return Optional.empty();
+    }
+
     @Nested
     @DisplayName("Delivery: the envelope survives the trip, every group gets every event, members share them, closing loses none")
     class Delivery extends DeliveryScenarios {
@@ -80,7 +94,7 @@ public abstract class TransportConformanceKit extends TransportFixture {
     }
 
     @Nested
-    @DisplayName("Dead letters: a browse leaves the dead-letter destination as it was, a removal removes one")
+    @DisplayName("Dead letters: a browse leaves the dead-letter destination as it was, a removal removes one, a dead letter is terminal")
     class DeadLetters extends DeadLetterScenarios {
         DeadLetters() {
             super(TransportConformanceKit.this);

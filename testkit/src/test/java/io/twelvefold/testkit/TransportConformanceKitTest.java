@@ -32,7 +32,7 @@ class TransportConformanceKitTest {
                     "redeliveryAfterProcessorException", "retriesHandedToTheBroker", "undecodablePayloadIsDeadLettered"),
             "Flow control", List.of("inFlightIsBounded"),
             "Ordering", List.of("perKeyOrderUnderConcurrency"),
-            "Dead letters", List.of("browseLeavesThemAndRemoveTakesOne"),
+            "Dead letters", List.of("browseLeavesThemAndRemoveTakesOne", "deadLettersAreTerminal"),
             "Formats", List.of("plainChannelWritesPlainMessages", "plainMessageFeedsAPlainChannel",
                     "plainMessageOnACloudEventsChannelIsInvalid", "structuredCloudEventIsRead"));
 

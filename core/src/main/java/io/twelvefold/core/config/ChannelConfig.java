@@ -63,7 +63,11 @@ public interface ChannelConfig {
     /** @return how retries wait for their backoff */
     RetryConfig retry();
 
-    /** @return where dead letters go; defaults to {@code <destination>.dlq} */
+    /**
+     * @return where dead letters go; defaults to {@code <destination>.dlq}, except for a destination
+     *     that ends with {@code .dlq} (dead letters are terminal); {@code none} for no dead-letter
+     *     destination: what would be dead-lettered stays unacknowledged
+     */
     Optional<String> deadLetterDestination();
 
     /** @return the largest payload accepted, in bytes; larger ones are dead-lettered unprocessed */

@@ -1,6 +1,8 @@
 package io.twelvefold.core.internal;
 
 import io.twelvefold.core.config.ChannelConfig;
+import io.twelvefold.core.internal.dispatch.RetryPolicy;
+import io.twelvefold.core.spi.SubscriptionRequest;
 import java.time.Duration;
 import java.util.Map;
 
@@ -17,7 +19,9 @@ import java.util.Map;
  * @param backoffMax the longest retry delay
  * @param backoffMultiplier the growth factor
  * @param backoffJitter the random spread fraction
- * @param deadLetterDestination where dead letters go
+ * @param deadLetterDestination where dead letters go, or null for none (the channel reads dead
+ *     letters, or its {@code dead-letter-destination} is {@code none}): what would be dead-lettered
+ *     stays unacknowledged
  * @param maxPayloadSize the largest payload accepted
  * @param processingTimeout the deadline of one attempt
  * @param brokerDelayFrom the shortest backoff handed to the broker, or null for never
@@ -32,6 +36,11 @@ public record ChannelSettings(String channel, String destination, String group, 
         int maxAttempts, Duration backoffInitial, Duration backoffMax, double backoffMultiplier, double backoffJitter,
         String deadLetterDestination, int maxPayloadSize, Duration processingTimeout, Duration brokerDelayFrom,
         Duration inlineBelow, Format format, String type, String source, Map<String, String> options) {
+
+    /** The value of {@code dead-letter-destination} that gives a channel no dead-letter destination. */
+    public static final String NO_DEAD_LETTERS = "none";
+    /** The suffix of a default dead-letter destination. */
+    private static final String DEAD_LETTER_SUFFIX = ".dlq";
 
     /** The default of {@code inline-below}. */
     private static final Duration DEFAULT_INLINE_BELOW = Duration.ofNanos(200_000);
@@ -150,8 +159,46 @@ public record ChannelSettings(String channel, String destination, String group, 
         return new ChannelSettings(channel, destination, c.group().orElse(appName), c.concurrency(),
                 c.maxInFlight(), c.maxAttempts(), c.backoff().initial(), c.backoff().max(),
                 c.backoff().multiplier(), c.backoff().jitter(),
-                c.deadLetterDestination().orElse(destination + ".dlq"), c.maxPayloadSize(), c.processingTimeout(),
+                deadLetterDestination(destination, c.deadLetterDestination().orElse(null)), c.maxPayloadSize(),
+                c.processingTimeout(),
                 c.retry().brokerDelayFrom().orElse(null), c.inlineBelow(), Format.of(c.format()),
                 c.type().orElse(null), c.source().orElse(null), options);
+    }
+
+    /**
+     * A channel's dead-letter destination: the configured one; {@code none} for none; by default
+     * {@code <destination>.dlq}, except for a destination that ends with {@code .dlq} (it holds dead
+     * letters, which are terminal): none.
+     *
+     * @param destination the channel's destination
+     * @param configured {@code dead-letter-destination}, or null when unset
+     * @return the dead-letter destination, or null for none
+     */
+    public static String deadLetterDestination(String destination, String configured) {
+        if (configured != null) {
+            return configured.strip().equalsIgnoreCase(NO_DEAD_LETTERS) ? null : configured;
+        }
+        return destination.endsWith(DEAD_LETTER_SUFFIX) ? null : destination + DEAD_LETTER_SUFFIX;
+    }
+
+    /** @return whether the channel has a dead-letter destination */
+    public boolean deadLetters() {
+        return deadLetterDestination != null;
+    }
+
+    /** @return the dead-letter destination, or {@code none (terminal)} for a channel without one, for messages */
+    public String deadLetterDescription() {
+        return deadLetters() ? deadLetterDestination : NO_DEAD_LETTERS + " (terminal)";
+    }
+
+    /**
+     * The subscription the channel's processor opens: with whether it has dead letters and the
+     * delays of its broker retries ({@link RetryPolicy#brokerRetries}).
+     *
+     * @return the request, never null
+     */
+    public SubscriptionRequest subscriptionRequest() {
+        return new SubscriptionRequest(channel, destination, group, maxInFlight, options, deadLetters(),
+                RetryPolicy.brokerRetries(this));
     }
 }

@@ -16,7 +16,6 @@ import io.twelvefold.core.spi.Capability;
 import io.twelvefold.core.spi.Extension;
 import io.twelvefold.core.spi.Publisher;
 import io.twelvefold.core.spi.PublisherRequest;
-import io.twelvefold.core.spi.SubscriptionRequest;
 import io.twelvefold.core.spi.Transport;
 import io.twelvefold.core.spi.TransportProvider;
 import java.time.Duration;
@@ -259,19 +258,22 @@ public final class Engine {
         ExecutorService callbacks = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
                 new DaemonThreads("twelvefold-" + s.channel() + "-callbacks"));
         workerPools.add(callbacks);
-        Publisher dlq = transport.publisher(new PublisherRequest(s.channel(), s.deadLetterDestination(), Map.of()));
-        deadLetterPublishers.add(dlq);
+        // a channel without a dead-letter destination (one that reads dead letters) opens nothing for them
+        Publisher dlq = null;
+        if (s.deadLetters()) {
+            dlq = transport.publisher(new PublisherRequest(s.channel(), s.deadLetterDestination(), Map.of()));
+            deadLetterPublishers.add(dlq);
+        }
         Dispatcher<T> dispatcher = new Dispatcher<>(new Dispatcher.Setup<>(s, binding.type(), binding.processor(),
                 declaration.interceptors(), declaration.channelInterceptors().getOrDefault(s.channel(), List.of()),
                 codec, config.name(), outputs, dlq, declaration.nonRetryable(), pool, callbacks, timer, provider.name(),
                 transport.capabilities().contains(Capability.INLINE_PROCESSING) ? s.inlineBelow().toNanos() : 0L));
         channelMetrics.add(dispatcher.metrics());
         dispatchers.add(dispatcher);
-        dispatcher.bind(transport.subscribe(new SubscriptionRequest(s.channel(), s.destination(), s.group(),
-                s.maxInFlight(), s.options()), dispatcher));
+        dispatcher.bind(transport.subscribe(s.subscriptionRequest(), dispatcher));
         LOG.info("Channel '{}' subscribed to '{}' as group '{}' (concurrency {}, max-in-flight {}, max-attempts {}, "
-                + "dead letters to '{}')", s.channel(), s.destination(), s.group(), s.concurrency(), s.maxInFlight(),
-                s.maxAttempts(), s.deadLetterDestination());
+                + "dead letters: {})", s.channel(), s.destination(), s.group(), s.concurrency(), s.maxInFlight(),
+                s.maxAttempts(), s.deadLetterDescription());
     }
 
     // ------------------------------------------------------------------ stop

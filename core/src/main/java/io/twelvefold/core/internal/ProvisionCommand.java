@@ -6,14 +6,16 @@ import io.twelvefold.core.spi.PublisherRequest;
 import io.twelvefold.core.spi.SubscriptionRequest;
 import io.twelvefold.core.spi.Transport;
 import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The built-in {@code provision} command: declares every broker object the app would declare
- * (each processor's destination, group queue and dead-letter destination, each output's
- * destination), then exits, for deployments whose app credentials may not create anything.
+ * (each processor's destination, group queue, dead-letter destination unless it has none, and the
+ * objects of its broker retries; each output's destination), then exits, for deployments whose app credentials may not create anything.
  * Consumes and publishes nothing.
  */
 final class ProvisionCommand {
@@ -52,11 +54,18 @@ final class ProvisionCommand {
                     loaded.config().name(), loaded.channelOptions().get(channel));
             boolean processor = d.processors().stream().anyMatch(p -> p.channel().equals(channel));
             if (processor) {
-                transport.provision(new SubscriptionRequest(s.channel(), s.destination(), s.group(), s.maxInFlight(),
-                        s.options()));
-                transport.publisher(new PublisherRequest(s.channel(), s.deadLetterDestination(), Map.of())).close();
-                out.printf("provision: channel '%s': destination '%s', group '%s', dead letters '%s'%n", channel,
-                        s.destination(), s.group(), s.deadLetterDestination());
+                SubscriptionRequest request = s.subscriptionRequest();
+                List<String> declared = transport.provision(request);
+                if (s.deadLetters()) {
+                    transport.publisher(new PublisherRequest(s.channel(), s.deadLetterDestination(), Map.of())).close();
+                }
+                out.printf("provision: channel '%s': destination '%s', group '%s', dead letters %s, broker retries %s%n",
+                        channel, s.destination(), s.group(),
+                        s.deadLetters() ? "'" + s.deadLetterDestination() + "'" : "none (terminal)",
+                        retries(request.brokerRetries()));
+                for (String object : declared) {
+                    out.printf("provision:   %s%n", object);
+                }
             }
             if (d.outputs().contains(channel)) {
                 transport.publisher(new PublisherRequest(s.channel(), s.destination(), s.options())).close();
@@ -65,5 +74,15 @@ final class ProvisionCommand {
             channels++;
         }
         return channels;
+    }
+
+    /** The broker retries' delays as the provision line shows them: {@code none}, or {@code from 750ms to 36s}. */
+    private static String retries(SubscriptionRequest.DelayRange range) {
+        return range == null ? "none" : "from " + text(range.shortest()) + " to " + text(range.longest());
+    }
+
+    private static String text(Duration d) {
+        long millis = d.toMillis();
+        return millis % 1000 == 0 ? (millis / 1000) + "s" : millis + "ms";
     }
 }

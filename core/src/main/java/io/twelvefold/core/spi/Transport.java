@@ -1,6 +1,7 @@
 package io.twelvefold.core.spi;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -62,17 +63,23 @@ public interface Transport extends AutoCloseable {
 
     /**
      * Declares every broker object a subscription with this request needs (the destination, the
-     * group's queue, its dead-letter objects), without consuming anything, for the one-off
+     * group's queue, its dead-letter objects unless {@link SubscriptionRequest#deadLetters()} is
+     * false, the objects that hold its {@link SubscriptionRequest#brokerRetries() broker retries}),
+     * without consuming anything, for the one-off
      * {@code provision} command; with the transport's declare-nothing setting it checks them
      * instead. Publishers need no such call: {@link #publisher} declares what it sends to without
      * sending anything. Idempotent. The default does nothing: a transport whose subscriptions need
      * no declaration.
      *
      * @param request the subscription the app would open, never null
+     * @return the objects beyond the destination and the group's queue that were declared (or
+     *     checked), one short description each for the command's output (the broker retries'
+     *     queues: {@code queue 'orders.shop.retry.1s'}), in order, never null, empty by default
      * @throws io.twelvefold.core.TransportException when an object cannot be declared (or is
      *     missing, with the declare-nothing setting), naming it
      */
-    default void provision(SubscriptionRequest request) {
+    default List<String> provision(SubscriptionRequest request) {
+        return List.of();
     }
 
     /**

@@ -93,6 +93,21 @@ class LauncherTest {
     }
 
     @Test
+    @DisplayName("--print-config shows 'none (terminal)' as the dead-letter destination of a channel that reads dead letters, and 'none' as set")
+    void printConfigNoDeadLetters() {
+        int status = run(declaration(Map.of("TWELVEFOLD_CHANNELS_ORDERS_DESTINATION", "orders.dlq",
+                "TWELVEFOLD_CHANNELS_SHIPMENTS_DEAD_LETTER_DESTINATION", "none"), new FlakyProvider(0), "shop"),
+                "--print-config");
+
+        assertThat(status).isZero();
+        assertThat(out())
+                .contains("| `twelvefold.channels.orders.dead-letter-destination` |"
+                        + " `TWELVEFOLD_CHANNELS_ORDERS_DEAD_LETTER_DESTINATION` | string |  | `none (terminal)` | derived |")
+                .contains("| `twelvefold.channels.shipments.dead-letter-destination` |"
+                        + " `TWELVEFOLD_CHANNELS_SHIPMENTS_DEAD_LETTER_DESTINATION` | string |  | `none` | environment |");
+    }
+
+    @Test
     @DisplayName("--print-config validates like a start: every problem on standard error, exit 2")
     void printConfigValidates() {
         int status = run(declaration(Map.of("TWELVEFOLD_CHANNELS_ORDERS_CONCURRENCY", "0", "TWELVEFOLD_SHUTDOWN_TIMOUT", "1s",

@@ -190,4 +190,26 @@ class InMemoryDeadLetterCommandsTest {
         return run.lines().stream().filter(l -> l.startsWith("{"))
                 .map(l -> l.replaceAll(".*\"payload\":\"\\\\\"([^\\\\]+)\\\\\"\".*", "$1")).toList();
     }
+
+    @Test
+    @DisplayName("the dlq commands skip a channel that reads dead letters, and --channel naming it exits 2 saying it has none")
+    void channelWithoutDeadLetters() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        App.Builder b = builder().processor("audit", String.class, (e, ctx) -> { })
+                .config("twelvefold.channels.audit.destination", "orders.dlq");
+        int status = b.command(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), "dlq", "list", "--channel", "audit");
+
+        assertThat(status).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("dlq option '--channel' must name a channel with "
+                + "dead letters, was 'audit', whose dead-letter destination is none "
+                + "(twelvefold.channels.audit.dead-letter-destination): what fails there stays unacknowledged on its "
+                + "destination" + System.lineSeparator());
+
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        assertThat(b.command(new PrintStream(all, true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), "dlq", "list")).isZero();
+        assertThat(InMemoryBroker.named(broker).existing("orders.dlq.dlq")).as("orders.dlq.dlq").isNull();
+    }
 }

@@ -29,7 +29,7 @@ class InMemoryProvisionTest {
         assertThat(status).isZero();
         assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
         assertThat(out.toString(StandardCharsets.UTF_8).lines()).containsExactly(
-                "provision: channel 'orders': destination 'orders', group 'shop', dead letters 'orders-errors'",
+                "provision: channel 'orders': destination 'orders', group 'shop', dead letters 'orders-errors', broker retries none",
                 "provision: output 'shipments': destination 'shipments'",
                 "provision: done on transport 'inmemory', 2 channel(s)");
     }

@@ -171,9 +171,10 @@ final class KafkaTransport implements Transport {
 
     /** Creates the topic (or, with {@code create-topics=false}, checks it) with the configured partitions and replication. */
     @Override
-    public void provision(SubscriptionRequest request) {
+    public List<String> provision(SubscriptionRequest request) {
         Objects.requireNonNull(request, "request");
         topics.ensure(request.channel(), request.destination());
+        return List.of();
     }
 
     /** @return the dead letters, tracked by an admin group per consumer group */

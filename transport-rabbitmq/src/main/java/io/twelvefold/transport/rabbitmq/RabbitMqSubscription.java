@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * {@code <destination>.dlq}; on an existing queue (whose dead-lettering is not the transport's),
  * the transport publishes it to {@code <destination>.dlq} itself, with the {@code x-first-death-*}
  * headers the broker would add, and acknowledges it once the broker confirmed the copy. A message
- * that crashes the consumer every time cannot loop.
+ * that crashes the consumer every time cannot loop. A group whose channel has no dead letters (it
+ * reads them) has no guard: its messages are handed out whatever their count.
  *
  * <p><b>Delayed redelivery.</b> {@link RabbitMqMessage#redeliverLater} publishes a copy to one of
  * the group's retry queues ({@link RabbitMqTopology#declareRetryQueue}), whose expired messages go
@@ -366,7 +367,7 @@ final class RabbitMqSubscription implements Subscription {
             MessageMapping.Incoming parts = MessageMapping.read(envelope, properties, group.keySource());
             String redeliveryKey = redeliveryKey(parts.attributes().get(MessageMapping.ID), parts.messageId());
             int count = deliveryCount(envelope, properties, redeliveryKey);
-            if (count > maxDeliveries) {
+            if (count > maxDeliveries && group.deadLetters()) {
                 guard(envelope, parts, body, count, redeliveryKey);
                 return;
             }

@@ -6,6 +6,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.twelvefold.core.TransportException;
+import io.twelvefold.core.spi.SubscriptionRequest;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,12 +25,18 @@ import java.util.concurrent.ConcurrentHashMap;
  *                                                          dead-lettering to exchange d.dlq)
  *                 → topic exchange  d.dlq                (the runtime's dead-letter destination)
  *                 → queue           d.dlq.g              (durable, bound to d.dlq with '#', declared
- *                                                          as group g's queue on d.dlq: dead-lettering
- *                                                          to d.dlq.dlq, declared when g reads it)
+ *                                                          as group g's queue on d.dlq: its arguments
+ *                                                          name d.dlq.dlq, which is never declared)
  * delayed retry   → queue           d.g.retry.&lt;level&gt;     (durable, bound to nothing, dead-lettering
  *   of g, by delay                                         expired copies to d.g through the default
- *                                                          exchange; declared at its first copy)
+ *                                                          exchange; declared at its first copy, or
+ *                                                          every level beforehand by provision)
  * </pre>
+ *
+ * <p>A group whose channel has no dead letters (one on a destination ending with {@code .dlq}, or
+ * with {@code dead-letter-destination=none}) gets no dead-letter exchange nor queue: its own queue
+ * is declared with the same arguments as any other (on {@code d.dlq}, exactly as group g on d
+ * declared it), and the redelivery guard does not apply to it.
  *
  * <p>A retry queue holds the copies whose delay is between its level and twice its level, the
  * levels being 1 s times a power of two (..., 250ms, 500ms, 1s, 2s, 4s, ...): RabbitMQ expires a
@@ -74,18 +81,23 @@ final class RabbitMqTopology {
      * @param deadLetterQueue the queue that keeps them
      * @param ownQueue whether the queue is the group's own (declared by the transport), not an existing one
      * @param keySource where the key of a delivery comes from
+     * @param deadLetters whether the group's channel has dead letters: if not (it reads dead letters),
+     *     its dead-letter exchange and queue are neither declared nor checked, and the transport
+     *     dead-letters nothing of it (its own queue still names the dead-letter exchange, as the queue
+     *     of the group it reads declared it)
      */
     record Group(String destination, String name, String queue, String deadLetterExchange, String deadLetterQueue,
-            boolean ownQueue, ChannelOptions.KeySource keySource) {
+            boolean ownQueue, ChannelOptions.KeySource keySource, boolean deadLetters) {
         static Group of(String destination, String group) {
-            return of(destination, group, null, ChannelOptions.KeySource.HEADER);
+            return of(destination, group, null, ChannelOptions.KeySource.HEADER, true);
         }
 
         /** @param queue an existing queue, or null for the group's own */
-        static Group of(String destination, String group, String queue, ChannelOptions.KeySource keySource) {
+        static Group of(String destination, String group, String queue, ChannelOptions.KeySource keySource,
+                boolean deadLetters) {
             String dlx = destination + DEAD_LETTER_SUFFIX;
             return new Group(destination, group, queue != null ? queue : destination + "." + group, dlx,
-                    dlx + "." + group, queue == null, keySource);
+                    dlx + "." + group, queue == null, keySource, deadLetters);
         }
     }
 
@@ -141,12 +153,12 @@ final class RabbitMqTopology {
     /**
      * The objects of a group, declared or checked: its queue (its own, bound to the destination's
      * topic exchange or to the channel's {@code exchange}, or the channel's existing {@code queue}),
-     * and its dead-letter exchange and queue.
+     * and its dead-letter exchange and queue (unless its channel has no dead letters).
      *
      * @throws TransportException when an object it needs is missing, or a declaration is refused
      */
-    synchronized Group group(String destination, String group, ChannelOptions options) {
-        Group g = Group.of(destination, group, options.queue(), options.key());
+    synchronized Group group(String destination, String group, ChannelOptions options, boolean deadLetters) {
+        Group g = Group.of(destination, group, options.queue(), options.key(), deadLetters);
         if (options.queue() == null && options.defaultExchange()) {
             throw new TransportException("Channel '" + options.channel() + "' cannot bind the queue of group '" + group
                     + "' to the default exchange, was " + ChannelOptions.describe(options.channel(),
@@ -159,6 +171,64 @@ final class RabbitMqTopology {
             declare(g, options);
         }
         return g;
+    }
+
+    /**
+     * The retry queues of every level a group's broker retries may reach, declared, or checked with
+     * {@code declare=false} (the missing ones named together). At run time a retry queue is
+     * declared at its first copy; {@code provision} declares them all beforehand, so that an app
+     * with {@code declare=false} finds them.
+     *
+     * @param channel the group's channel, for messages
+     * @param range the delays of its broker retries, or null for none
+     * @return the queue names, shortest level first, never null
+     * @throws TransportException when a queue is missing, or a declaration is refused
+     */
+    synchronized List<String> retryQueues(String channel, Group g, SubscriptionRequest.DelayRange range) {
+        List<String> queues = retryQueues(g, range);
+        if (config.declare()) {
+            queues.forEach(q -> declareRetryQueue(g, q));
+        } else {
+            String why = "a retry queue of twelvefold.channels." + channel + ".retry.broker-delay-from; " + DECLARE;
+            require(channel, queues.stream().map(q -> new Needed("queue", q, why)).toList());
+            retryQueues.addAll(queues);
+        }
+        return queues;
+    }
+
+    /**
+     * The retry queues a group's broker retries may use: one per level from the level of the
+     * shortest delay to that of the longest ({@link #level}).
+     *
+     * @param range the delays, or null for none
+     * @return the queue names, shortest level first, never null
+     */
+    static List<String> retryQueues(Group g, SubscriptionRequest.DelayRange range) {
+        List<String> queues = new ArrayList<>();
+        if (range == null) {
+            return queues;
+        }
+        long lowest = level(millis(range.shortest()));
+        long highest = level(millis(range.longest()));
+        List<Long> levels = new ArrayList<>();
+        for (long l = 1000; l >= 1; l /= 2) {
+            levels.add(0, l);
+        }
+        for (long l = 2000; l <= highest; l *= 2) {
+            levels.add(l);
+        }
+        for (long l : levels) {
+            if (l >= lowest && l <= highest) {
+                queues.add(retryQueue(g, l));
+            }
+        }
+        return queues;
+    }
+
+    /** A delay in whole milliseconds, rounded up, at least 1: as a copy's {@code expiration}. */
+    static long millis(java.time.Duration delay) {
+        long nanos = Math.max(1, delay.toNanos());
+        return (nanos + 999_999) / 1_000_000;
     }
 
     /** What a group needs to exist: what its channel's options name, and with declare=false all the rest. */
@@ -177,8 +247,10 @@ final class RabbitMqTopology {
                 }
                 needed.add(new Needed("queue", g.queue(), DECLARE));
             }
-            needed.add(new Needed("exchange", g.deadLetterExchange(), DECLARE));
-            needed.add(new Needed("queue", g.deadLetterQueue(), DECLARE));
+            if (g.deadLetters()) {
+                needed.add(new Needed("exchange", g.deadLetterExchange(), DECLARE));
+                needed.add(new Needed("queue", g.deadLetterQueue(), DECLARE));
+            }
         }
         return needed;
     }
@@ -196,13 +268,15 @@ final class RabbitMqTopology {
                 declarations.exchange(g.destination());
                 c.exchangeDeclareNoWait(g.destination(), BuiltinExchangeType.TOPIC, true, false, false, null);
             }
-            declarations.exchange(g.deadLetterExchange());
-            c.exchangeDeclareNoWait(g.deadLetterExchange(), BuiltinExchangeType.TOPIC, true, false, false, null);
-            // the dead-letter queue is declared exactly as the queue of group g on d.dlq would be,
-            // so that such a group (a replay app) finds it equivalent and reads it
-            Group dead = Group.of(g.deadLetterExchange(), g.name());
-            // the reply to the last declaration confirms them all
-            queue(c, dead, dead.destination(), ALL, g.ownQueue());
+            if (g.deadLetters()) {
+                declarations.exchange(g.deadLetterExchange());
+                c.exchangeDeclareNoWait(g.deadLetterExchange(), BuiltinExchangeType.TOPIC, true, false, false, null);
+                // the dead-letter queue is declared exactly as the queue of group g on d.dlq would be,
+                // so that such a group (a replay app) finds it equivalent and reads it
+                Group dead = Group.of(g.deadLetterExchange(), g.name());
+                // the reply to the last declaration confirms them all
+                queue(c, dead, dead.destination(), ALL, g.ownQueue());
+            }
             if (g.ownQueue()) {
                 queue(c, g, exchange, binding, false);
             }

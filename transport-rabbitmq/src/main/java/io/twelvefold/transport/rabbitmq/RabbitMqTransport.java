@@ -147,18 +147,27 @@ final class RabbitMqTransport implements Transport {
         return publisher;
     }
 
-    /** Declares (or, with {@code declare=false}, checks) the group's queue, bindings and dead-letter objects. */
+    /**
+     * Declares (or, with {@code declare=false}, checks) the group's queue, bindings, dead-letter
+     * objects (unless the request has no dead letters) and the retry queues of its broker retries.
+     *
+     * @return the retry queues, as {@code retry queue '<name>'}
+     */
     @Override
-    public void provision(SubscriptionRequest request) {
+    public List<String> provision(SubscriptionRequest request) {
         Objects.requireNonNull(request, "request");
         checkOpen();
-        topology.group(request.destination(), request.group(), ChannelOptions.from(request.channel(), request.options()));
+        RabbitMqTopology.Group group = topology.group(request.destination(), request.group(),
+                ChannelOptions.from(request.channel(), request.options()), request.deadLetters());
+        return topology.retryQueues(request.channel(), group, request.brokerRetries()).stream()
+                .map(q -> "retry queue '" + q + "'").toList();
     }
 
     /**
      * Subscribes a group: to its own queue, bound to the destination's topic exchange (or the
      * channel's {@code exchange}), or to the channel's existing {@code queue}; declared, or checked
-     * with {@code declare=false}.
+     * with {@code declare=false}, with its dead-letter objects as {@link #provision} (and, with
+     * {@code declare=false}, its retry queues checked; otherwise each is declared at its first copy).
      *
      * @throws io.twelvefold.core.ConfigurationException when the channel's options are invalid
      * @throws TransportException when an object it needs is missing or the broker refused the consumer
@@ -169,7 +178,12 @@ final class RabbitMqTransport implements Transport {
         Objects.requireNonNull(handler, "handler");
         checkOpen();
         ChannelOptions options = ChannelOptions.from(request.channel(), request.options());
-        RabbitMqTopology.Group group = topology.group(request.destination(), request.group(), options);
+        RabbitMqTopology.Group group = topology.group(request.destination(), request.group(), options,
+                request.deadLetters());
+        if (!config.declare()) {
+            // what provision declared: a start without it fails here rather than at the first retry
+            topology.retryQueues(request.channel(), group, request.brokerRetries());
+        }
         Channel channel = null;
         try {
             channel = consuming.createChannel();
@@ -231,8 +245,7 @@ final class RabbitMqTransport implements Transport {
             return CompletableFuture.failedFuture(new TransportException(
                     "Transport 'rabbitmq' is closed; a message cannot be redelivered later"));
         }
-        long nanos = Math.max(1, delay.toNanos());
-        long millis = (nanos + 999_999) / 1_000_000;
+        long millis = RabbitMqTopology.millis(delay);
         String queue = RabbitMqTopology.retryQueue(group, millis);
         Map<String, String> headers = new HashMap<>();
         message.headers().forEach((name, value) -> {

@@ -102,6 +102,41 @@ final class RabbitMqBroker {
         return f.newConnection("twelvefold-test-admin");
     }
 
+    /**
+     * Whether an exchange or a queue of that name exists: passive declarations (a 404 closes the
+     * channel, so each has a channel of its own).
+     */
+    static boolean exists(String name) throws Exception {
+        try (Connection connection = connect()) {
+            for (boolean queue : new boolean[] {false, true}) {
+                Channel c = connection.createChannel();
+                try {
+                    if (queue) {
+                        c.queueDeclarePassive(name);
+                    } else {
+                        c.exchangeDeclarePassive(name);
+                    }
+                    c.close();
+                    return true;
+                } catch (IOException e) {
+                    if (!String.valueOf(e.getCause()).contains("404")) {
+                        throw e;
+                    }
+                }
+            }
+            return false;
+        }
+    }
+
+    /** {@link #exists} for {@code TransportConformanceKit.exists}: a failure to ask fails the test. */
+    static java.util.Optional<Boolean> kitExists(String name) {
+        try {
+            return java.util.Optional.of(exists(name));
+        } catch (Exception e) {
+            throw new IllegalStateException("RabbitMQ could not be asked whether '" + name + "' exists: " + e, e);
+        }
+    }
+
     /** Deletes every queue and exchange the test transports declared so far. */
     static void deleteDeclared() throws Exception {
         if (uri == null || (QUEUES.isEmpty() && EXCHANGES.isEmpty())) {

@@ -3,6 +3,7 @@ package io.twelvefold.transport.rabbitmq;
 import io.twelvefold.core.spi.TransportProvider;
 import io.twelvefold.testkit.TransportConformanceKit;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -26,6 +27,12 @@ class RabbitMqConformanceTest extends TransportConformanceKit {
     @Override
     protected Map<String, String> config() {
         return RabbitMqBroker.config();
+    }
+
+    /** An exchange or a queue, by passive declarations. */
+    @Override
+    protected Optional<Boolean> exists(String name) {
+        return RabbitMqBroker.kitExists(name);
     }
 
     /** The broker pushes at most the prefetch (the channel's max-in-flight): nothing beyond the bound. */

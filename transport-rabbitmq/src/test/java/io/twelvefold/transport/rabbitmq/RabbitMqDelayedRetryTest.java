@@ -36,6 +36,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * happens when the broker does not take a copy.
  */
 class RabbitMqDelayedRetryTest extends TransportConformanceKit {
+    /** An exchange or a queue, by passive declarations. */
+    @Override
+    protected java.util.Optional<Boolean> exists(String name) {
+        return RabbitMqBroker.kitExists(name);
+    }
+
     private String queueType = "classic";
 
     @BeforeAll
@@ -74,6 +80,31 @@ class RabbitMqDelayedRetryTest extends TransportConformanceKit {
         for (long delay = 1; delay < 5_000_000; delay = delay * 3 / 2 + 1) {
             long level = RabbitMqTopology.level(delay);
             assertThat(level).as("level of %s ms", delay).isLessThanOrEqualTo(delay).isGreaterThan(delay / 2 - 1);
+        }
+    }
+
+    @Test
+    @DisplayName("The retry queues of a range of delays are those of every level from the shortest delay's to the longest's")
+    void retryQueuesOfARange() {
+        RabbitMqTopology.Group g = RabbitMqTopology.Group.of("orders", "billing");
+        assertThat(RabbitMqTopology.retryQueues(g, new SubscriptionRequest.DelayRange(Duration.ofMillis(640),
+                Duration.ofSeconds(36)))).containsExactly("orders.billing.retry.500ms", "orders.billing.retry.1s",
+                "orders.billing.retry.2s", "orders.billing.retry.4s", "orders.billing.retry.8s",
+                "orders.billing.retry.16s", "orders.billing.retry.32s");
+        assertThat(RabbitMqTopology.retryQueues(g, new SubscriptionRequest.DelayRange(Duration.ofMillis(100),
+                Duration.ofMillis(300)))).containsExactly("orders.billing.retry.62ms", "orders.billing.retry.125ms",
+                "orders.billing.retry.250ms");
+        assertThat(RabbitMqTopology.retryQueues(g, new SubscriptionRequest.DelayRange(Duration.ofNanos(1_500_001),
+                Duration.ofMillis(3)))).containsExactly("orders.billing.retry.1ms", "orders.billing.retry.3ms");
+        assertThat(RabbitMqTopology.retryQueues(g, null)).isEmpty();
+        for (long shortest = 1; shortest < 100_000; shortest = shortest * 3 / 2 + 1) {
+            long longest = shortest * 7 / 3 + 5;
+            List<String> queues = RabbitMqTopology.retryQueues(g, new SubscriptionRequest.DelayRange(
+                    Duration.ofMillis(shortest), Duration.ofMillis(longest)));
+            for (long delay = shortest; delay <= longest; delay += Math.max(1, (longest - shortest) / 50)) {
+                assertThat(queues).as("the queues of %s to %s ms", shortest, longest)
+                        .contains(RabbitMqTopology.retryQueue(g, delay));
+            }
         }
     }
 

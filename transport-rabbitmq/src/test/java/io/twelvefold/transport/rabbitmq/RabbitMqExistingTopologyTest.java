@@ -41,6 +41,12 @@ import org.junit.jupiter.api.Test;
  * redeclared, checked to exist; and {@code declare=false}, where the transport declares nothing.
  */
 class RabbitMqExistingTopologyTest extends TransportConformanceKit {
+    /** An exchange or a queue, by passive declarations. */
+    @Override
+    protected java.util.Optional<Boolean> exists(String name) {
+        return RabbitMqBroker.kitExists(name);
+    }
+
     private static final String CHANNEL = "toons";
     private final List<String> operatorQueues = new ArrayList<>();
     private final List<String> operatorExchanges = new ArrayList<>();

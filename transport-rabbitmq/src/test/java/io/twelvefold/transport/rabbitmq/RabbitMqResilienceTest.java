@@ -45,6 +45,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * redeliver a message that is never acknowledged, and cancel a consumer whose queue was deleted.
  */
 class RabbitMqResilienceTest extends TransportConformanceKit {
+    /** An exchange or a queue, by passive declarations. */
+    @Override
+    protected java.util.Optional<Boolean> exists(String name) {
+        return RabbitMqBroker.kitExists(name);
+    }
+
 
     @BeforeAll
     static void broker() {

@@ -31,6 +31,12 @@ import org.junit.jupiter.api.Test;
 
 /** What travels on the wire: the CloudEvents AMQP binding, both ways, and the topology. */
 class RabbitMqWireFormatTest extends TransportConformanceKit {
+    /** An exchange or a queue, by passive declarations. */
+    @Override
+    protected java.util.Optional<Boolean> exists(String name) {
+        return RabbitMqBroker.kitExists(name);
+    }
+
 
     @BeforeAll
     static void broker() {

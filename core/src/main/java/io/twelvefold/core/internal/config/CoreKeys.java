@@ -62,7 +62,8 @@ public final class CoreKeys {
             key("retry.broker-delay-from", "duration", null,
                     "Retries whose backoff is at least this wait on the broker, not in the process; unset for never."),
             key("dead-letter-destination", "string", null,
-                    "Where dead letters go; defaults to <destination>.dlq."),
+                    "Where dead letters go; defaults to <destination>.dlq (none for a destination ending with .dlq); "
+                            + "none for nowhere: what would be dead-lettered stays unacknowledged."),
             key("max-payload-size", "int", "1048576",
                     "The largest payload accepted, in bytes; larger ones are dead-lettered unprocessed."),
             key("processing-timeout", "duration", "30s",

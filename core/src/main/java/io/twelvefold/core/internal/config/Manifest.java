@@ -1,5 +1,6 @@
 package io.twelvefold.core.internal.config;
 
+import io.twelvefold.core.internal.ChannelSettings;
 import io.twelvefold.core.spi.ConfigKey;
 import io.twelvefold.core.spi.Extension;
 import io.twelvefold.core.spi.TransportProvider;
@@ -133,7 +134,11 @@ public final class Manifest {
                     return new String[] {name, "derived"};
                 case "dead-letter-destination":
                     String[] destination = effective.get(prefix + "destination");
-                    return new String[] {destination == null ? null : destination[0] + ".dlq", "derived"};
+                    if (destination == null || destination[0] == null) {
+                        return new String[] {null, "derived"};
+                    }
+                    String dlq = ChannelSettings.deadLetterDestination(destination[0], null);
+                    return new String[] {dlq == null ? ChannelSettings.NO_DEAD_LETTERS + " (terminal)" : dlq, "derived"};
                 case "source":
                     return new String[] {"/" + name, "derived"};
                 default:

@@ -43,6 +43,7 @@ final class DeadLetterer {
     private final Executor callbacks;
     private final ScheduledExecutorService timer;
 
+    /** @param publisher the dead-letter destination's publisher, null for a channel without one */
     DeadLetterer(ChannelSettings settings, Publisher publisher, LaneScheduler scheduler, RetryPolicy retries,
             ChannelMetrics metrics, Executor callbacks, ScheduledExecutorService timer) {
         this.settings = settings;
@@ -67,6 +68,10 @@ final class DeadLetterer {
             return;
         }
         String reason = f.verdict().deadLetterReason();
+        if (publisher == null) {
+            keepWithoutDestination(d, epoch, failure, reason, f);
+            return;
+        }
         OutgoingMessage letter = letterOf(d.message, failure, reason, f);
         metrics.deadLetter(reason);
         LOG.error("Channel '{}': event {} dead-lettered to '{}' ({}, {} attempt(s)): {}: {}", settings.channel(), d,
@@ -84,6 +89,19 @@ final class DeadLetterer {
                 + "a dead letter is never dead-lettered again: it stays unacknowledged until the app stops; "
                 + "replay it with 'dlq replay' or remove it with 'dlq purge'", settings.channel(), d, earlier,
                 exceptionClass(failure), failure.getMessage());
+        new Kept(d, epoch, f.attempts()).run();
+    }
+
+    /**
+     * A channel without a dead-letter destination (its destination ends with {@code .dlq}, or its
+     * {@code dead-letter-destination} is {@code none}) keeps what it would dead-letter unacknowledged,
+     * as a dead letter that failed again.
+     */
+    private void keepWithoutDestination(Delivery d, int epoch, Throwable failure, String reason, Failure f) {
+        LOG.error("Channel '{}': event {} cannot be processed ({}, {} attempt(s): {}: {}) and the channel has no "
+                + "dead-letter destination (twelvefold.channels.{}.dead-letter-destination is none): it stays "
+                + "unacknowledged until the app stops", settings.channel(), d, reason, f.attempts(),
+                exceptionClass(failure), failure.getMessage(), settings.channel());
         new Kept(d, epoch, f.attempts()).run();
     }
 

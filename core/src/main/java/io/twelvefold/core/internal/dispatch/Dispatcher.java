@@ -63,7 +63,7 @@ public final class Dispatcher<T> implements MessageHandler {
      * @param codec the codec
      * @param appName {@code twelvefold.name}, the default source of plain input
      * @param outputs the publishers of the output channels
-     * @param deadLetters the publisher of the dead-letter destination
+     * @param deadLetters the publisher of the dead-letter destination, or null for a channel without one
      * @param nonRetryable exception types never retried
      * @param workers runs the workers ({@code concurrency} threads are enough)
      * @param callbacks runs the broker's answers: one thread of the dispatcher's own, never a transport's

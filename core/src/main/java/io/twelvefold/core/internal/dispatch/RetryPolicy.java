@@ -2,6 +2,8 @@ package io.twelvefold.core.internal.dispatch;
 
 import io.twelvefold.core.ProcessingException;
 import io.twelvefold.core.internal.ChannelSettings;
+import io.twelvefold.core.spi.SubscriptionRequest;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -13,8 +15,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * <pre>
  * delay(n) = min(backoff.max, backoff.initial * backoff.multiplier^(n-2)) ± backoff.jitter   (n = 2, 3, ...)
  * </pre>
+ *
+ * <p>Only the dispatcher makes instances; {@link #brokerRetries} tells a transport which delays its
+ * broker retries may have.
  */
-final class RetryPolicy {
+public final class RetryPolicy {
     /** Attempts counted in the backoff of a dead letter's re-sends, so that it never overflows. */
     private static final int MAX_RESEND_EXPONENT = 32;
 
@@ -108,6 +113,35 @@ final class RetryPolicy {
     long backoffNanos(int nextAttempt) {
         double base = settings.backoffInitial().toNanos() * Math.pow(settings.backoffMultiplier(), nextAttempt - 2);
         return (long) Math.min(base, (double) settings.backoffMax().toNanos());
+    }
+
+    /**
+     * The delays a retry handed to the broker may have on a channel: from the first backoff that
+     * reaches {@code retry.broker-delay-from}, less its jitter, to the backoff of the last attempt
+     * ({@code max-attempts}), plus its jitter; every delay between may occur. Backoffs never
+     * shrink from one attempt to the next ({@code backoff.multiplier} is at least 1).
+     *
+     * @param settings the channel's settings
+     * @return the range, or null when no retry goes to the broker ({@code broker-delay-from}
+     *     unset, or no backoff reaches it, or {@code max-attempts} is 1)
+     */
+    public static SubscriptionRequest.DelayRange brokerRetries(ChannelSettings settings) {
+        if (settings.brokerDelayFrom() == null || settings.maxAttempts() < 2) {
+            return null;
+        }
+        RetryPolicy policy = new RetryPolicy(settings, List.of());
+        long longest = policy.backoffNanos(settings.maxAttempts());
+        if (!policy.brokerRetry(longest)) {
+            return null;
+        }
+        int first = 2;
+        while (!policy.brokerRetry(policy.backoffNanos(first))) {
+            first++;
+        }
+        double j = settings.backoffJitter();
+        long shortest = (long) Math.floor(policy.backoffNanos(first) * (1 - j));
+        return new SubscriptionRequest.DelayRange(Duration.ofNanos(Math.max(1, shortest)),
+                Duration.ofNanos((long) Math.ceil(longest * (1 + j))));
     }
 
     /** Whether a retry with this backoff (without jitter) goes to the broker: {@code broker-delay-from} set and reached. */

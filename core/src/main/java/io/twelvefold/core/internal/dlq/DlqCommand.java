@@ -27,7 +27,8 @@ public final class DlqCommand {
      * A channel with a processor, and where its dead letters go.
      *
      * @param channel the channel
-     * @param deadLetterDestination its dead-letter destination
+     * @param deadLetterDestination its dead-letter destination, or null when it has none (it reads
+     *     dead letters): such a channel is skipped
      * @param group its consumer group
      * @param options the channel's settings for the transport
      */
@@ -51,6 +52,12 @@ public final class DlqCommand {
             if (channel != null && sources.stream().noneMatch(s -> s.channel().equals(channel))) {
                 return "dlq option '--channel' must name a channel with a processor, was '" + channel + "'; channels: "
                         + sources.stream().map(Source::channel).toList();
+            }
+            if (channel != null && sources.stream().noneMatch(s -> s.channel().equals(channel)
+                    && s.deadLetterDestination() != null)) {
+                return "dlq option '--channel' must name a channel with dead letters, was '" + channel
+                        + "', whose dead-letter destination is none (twelvefold.channels." + channel
+                        + ".dead-letter-destination): what fails there stays unacknowledged on its destination";
             }
             return null;
         } catch (DlqOptions.UsageException e) {
@@ -96,11 +103,12 @@ public final class DlqCommand {
         }
     }
 
-    /** Reads the dead-letter destinations of the channels the {@code --channel} filter allows. */
+    /** Reads the dead-letter destinations of the channels the {@code --channel} filter allows (those that have one). */
     private static List<DeadLetter> browse(DeadLetterStore store, List<Source> sources, DlqOptions o) {
         Set<List<String>> read = new LinkedHashSet<>();
         for (Source s : sources) {
-            if (o.selection().channel() == null || o.selection().channel().equals(s.channel())) {
+            if (s.deadLetterDestination() != null
+                    && (o.selection().channel() == null || o.selection().channel().equals(s.channel()))) {
                 read.add(List.of(s.deadLetterDestination(), s.group()));
             }
         }

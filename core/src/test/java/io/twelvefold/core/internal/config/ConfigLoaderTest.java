@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.twelvefold.core.ConfigurationException;
 import io.twelvefold.core.config.ChannelConfig;
 import io.twelvefold.core.config.TwelvefoldConfig;
+import io.twelvefold.core.internal.ChannelSettings;
 import io.twelvefold.core.spi.ConfigKey;
 import io.twelvefold.core.spi.TransportProvider;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -56,6 +58,31 @@ class ConfigLoaderTest {
         assertThat(orders.retry().brokerDelayFrom()).isEmpty();
         assertThat(loaded.provider()).isSameAs(INMEMORY);
         assertThat(loaded.transportProperties()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a channel's dead-letter destination: <destination>.dlq by default, none for a destination ending with .dlq or for 'none', else as set")
+    void deadLetterDestination() {
+        LoadedConfig loaded = load(Map.of(
+                "TWELVEFOLD_CHANNELS_JEDI_COMMANDS_DESTINATION", "jedi.commands.dlq",
+                "TWELVEFOLD_CHANNELS_ORDERS_DEAD_LETTER_DESTINATION", "none"));
+        ChannelSettings jedi = ChannelSettings.of("jedi-commands", loaded.config().channels().get("jedi-commands"),
+                "app", Map.of());
+        ChannelSettings orders = ChannelSettings.of("orders", loaded.config().channels().get("orders"), "app",
+                Map.of());
+        assertThat(jedi.deadLetterDestination()).isNull();
+        assertThat(jedi.subscriptionRequest().deadLetters()).isFalse();
+        assertThat(orders.deadLetterDestination()).isNull();
+        assertThat(orders.deadLetterDescription()).isEqualTo("none (terminal)");
+        assertThat(orders.subscriptionRequest().deadLetters()).isFalse();
+
+        ChannelSettings byDefault = ChannelSettings.of("orders", load(Map.of()).config().channels().get("orders"),
+                "app", Map.of());
+        assertThat(byDefault.deadLetterDestination()).isEqualTo("orders.dlq");
+        assertThat(byDefault.subscriptionRequest().deadLetters()).isTrue();
+        assertThat(byDefault.subscriptionRequest().brokerRetries()).isNull();
+        assertThat(ChannelSettings.deadLetterDestination("orders.dlq", "orders.dlq.audit")).isEqualTo("orders.dlq.audit");
+        assertThat(ChannelSettings.deadLetterDestination("orders", " NONE ")).isNull();
     }
 
     @Test

@@ -123,4 +123,27 @@ class DeadLettererTest {
                 .until(() -> dlq.sent.isEmpty() && dlq.pending.isEmpty() && m.acks.get() == 0);
         assertThat(registry.find("twelvefold.dead.letters").counter()).isNull();
     }
+
+    @Test
+    @DisplayName("a channel without a dead-letter destination keeps what it would dead-letter unacknowledged, sends nothing, counts nothing")
+    void noDestinationKeeps() {
+        ChannelSettings none = new ChannelSettings("c", "dest.dlq", "g", 1, 10, 1, Duration.ofMillis(5),
+                Duration.ofMillis(20), 2.0, 0, null, 1 << 20, Duration.ofSeconds(30));
+        DeadLetterer keeper = new DeadLetterer(none, null, scheduler, retries,
+                new ChannelMetrics(registry, "fake", none, () -> 0), callbacks, timer);
+        scheduler.attempts((d, epoch) -> {
+            d.attempt++;
+            ProcessingException fatal = ProcessingException.fatal("no");
+            Failure f = scheduler.failed(d, epoch, fatal, null, true);
+            keeper.deadLetter(d, epoch, fatal, f);
+            return Outcome.FAILED;
+        });
+        FakeMessage m = message("k", "\"x\"", 0);
+        scheduler.admit(m);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> scheduler.inFlight() == 1);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                .until(() -> m.acks.get() == 0 && scheduler.inFlight() == 1);
+        assertThat(registry.find("twelvefold.dead.letters").counter()).isNull();
+    }
 }

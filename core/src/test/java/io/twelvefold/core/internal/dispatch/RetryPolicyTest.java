@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.twelvefold.core.ProcessingException;
 import io.twelvefold.core.internal.ChannelSettings;
+import io.twelvefold.core.spi.SubscriptionRequest;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
@@ -71,5 +72,47 @@ class RetryPolicyTest {
         }
         assertThat(jittered.deadLetterResendNanos(1)).isBetween(5 * MS, 15 * MS);
         assertThat(jittered.deadLetterResendNanos(1000)).as("capped exponent").isBetween(25 * MS, 75 * MS);
+    }
+
+    private static ChannelSettings brokerSettings(int maxAttempts, String brokerFrom, double jitter) {
+        return new ChannelSettings("c", "dest", "g", 1, 10, maxAttempts, Duration.ofMillis(100),
+                Duration.ofSeconds(30), 2.0, jitter, "dest.dlq", 1 << 20, Duration.ofSeconds(30),
+                brokerFrom == null ? null : Duration.parse("PT" + brokerFrom));
+    }
+
+    @Test
+    @DisplayName("broker retries range from the first backoff that reaches broker-delay-from less its jitter to the last attempt's plus its jitter")
+    void brokerRetries() {
+        // backoffs 100ms, 200ms, 400ms, 800ms, 1.6s, 3.2s, 6.4s, 12.8s, 25.6s, 30s (attempts 2..11)
+        assertThat(RetryPolicy.brokerRetries(brokerSettings(11, "0.5S", 0.2)))
+                .isEqualTo(new SubscriptionRequest.DelayRange(Duration.ofMillis(640), Duration.ofSeconds(36)));
+        assertThat(RetryPolicy.brokerRetries(brokerSettings(5, "0.4S", 0)))
+                .isEqualTo(new SubscriptionRequest.DelayRange(Duration.ofMillis(400), Duration.ofMillis(800)));
+        assertThat(RetryPolicy.brokerRetries(brokerSettings(2, "0.1S", 0.5)))
+                .isEqualTo(new SubscriptionRequest.DelayRange(Duration.ofMillis(50), Duration.ofMillis(150)));
+    }
+
+    @Test
+    @DisplayName("no broker retries without broker-delay-from, when no backoff reaches it, or with a single attempt")
+    void noBrokerRetries() {
+        assertThat(RetryPolicy.brokerRetries(brokerSettings(5, null, 0.2))).isNull();
+        assertThat(RetryPolicy.brokerRetries(brokerSettings(5, "1S", 0.2))).isNull(); // the last backoff is 800ms
+        assertThat(RetryPolicy.brokerRetries(brokerSettings(1, "0.1S", 0.2))).isNull();
+    }
+
+    @Test
+    @DisplayName("every delay a broker retry is given lies in the range")
+    void verdictsWithinRange() {
+        ChannelSettings s = brokerSettings(8, "0.3S", 0.3);
+        SubscriptionRequest.DelayRange range = RetryPolicy.brokerRetries(s);
+        RetryPolicy p = new RetryPolicy(s, List.of());
+        IllegalStateException boom = new IllegalStateException("boom");
+        for (int i = 0; i < 2_000; i++) {
+            RetryPolicy.Verdict v = p.decide(1 + i % 7, boom);
+            if (v.toBroker()) {
+                assertThat(v.delayNanos()).isBetween(range.shortest().toNanos(), range.longest().toNanos());
+            }
+        }
+        assertThat(p.decide(3, boom).toBroker()).isTrue();
     }
 }
