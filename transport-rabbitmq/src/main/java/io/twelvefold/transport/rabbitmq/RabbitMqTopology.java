@@ -82,9 +82,9 @@ final class RabbitMqTopology {
      * @param ownQueue whether the queue is the group's own (declared by the transport), not an existing one
      * @param keySource where the key of a delivery comes from
      * @param deadLetters whether the group's channel has dead letters: if not (it reads dead letters),
-     *     its dead-letter exchange and queue are neither declared nor checked, and the transport
-     *     dead-letters nothing of it (its own queue still names the dead-letter exchange, as the queue
-     *     of the group it reads declared it)
+     *     its dead-letter exchange and queue are neither declared nor checked, the transport
+     *     dead-letters nothing of it, and its queue has neither a dead-letter exchange nor a delivery
+     *     limit (as the dead-letter queue of the group it reads was declared)
      */
     record Group(String destination, String name, String queue, String deadLetterExchange, String deadLetterQueue,
             boolean ownQueue, ChannelOptions.KeySource keySource, boolean deadLetters) {
@@ -273,7 +273,7 @@ final class RabbitMqTopology {
                 c.exchangeDeclareNoWait(g.deadLetterExchange(), BuiltinExchangeType.TOPIC, true, false, false, null);
                 // the dead-letter queue is declared exactly as the queue of group g on d.dlq would be,
                 // so that such a group (a replay app) finds it equivalent and reads it
-                Group dead = Group.of(g.deadLetterExchange(), g.name());
+                Group dead = Group.of(g.deadLetterExchange(), g.name(), null, ChannelOptions.KeySource.HEADER, false);
                 // the reply to the last declaration confirms them all
                 queue(c, dead, dead.destination(), ALL, g.ownQueue());
             }
@@ -292,17 +292,21 @@ final class RabbitMqTopology {
     }
 
     /**
-     * A group's own queue, bound to an exchange, dead-lettering to its dead-letter exchange.
+     * A group's own queue, bound to an exchange, dead-lettering to its dead-letter exchange; the
+     * queue of a group without dead letters (a dead-letter queue among them) names no dead-letter
+     * exchange and has no delivery limit: the broker never drops what it keeps.
      *
      * @param nowait whether to send the binding without waiting for its reply (else it is waited for)
      */
     private void queue(Channel c, Group g, String exchange, String binding, boolean nowait) throws IOException {
         Map<String, Object> arguments = new HashMap<>();
         arguments.put("x-queue-type", config.queueType().argument());
-        arguments.put("x-dead-letter-exchange", g.deadLetterExchange());
-        if (config.queueType() == RabbitMqConfig.QueueType.QUORUM) {
-            // the broker itself stops a message that keeps coming back, even across crashes
-            arguments.put("x-delivery-limit", config.maxDeliveries());
+        if (g.deadLetters()) {
+            arguments.put("x-dead-letter-exchange", g.deadLetterExchange());
+            if (config.queueType() == RabbitMqConfig.QueueType.QUORUM) {
+                // the broker itself stops a message that keeps coming back, even across crashes
+                arguments.put("x-delivery-limit", config.maxDeliveries());
+            }
         }
         if (config.ordering() == RabbitMqConfig.Ordering.SINGLE_ACTIVE_CONSUMER) {
             arguments.put("x-single-active-consumer", true);
