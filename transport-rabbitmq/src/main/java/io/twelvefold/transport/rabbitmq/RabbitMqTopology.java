@@ -153,12 +153,15 @@ final class RabbitMqTopology {
     /**
      * The objects of a group, declared or checked: its queue (its own, bound to the destination's
      * topic exchange or to the channel's {@code exchange}, or the channel's existing {@code queue}),
-     * and its dead-letter exchange and queue (unless its channel has no dead letters).
+     * and its dead-letter exchange and queue (unless its channel has no dead letters). A group on a
+     * destination that ends with {@code .dlq} has none whatever the request says: its queue is the
+     * terminal dead-letter queue that the group on the destination before it declared.
      *
      * @throws TransportException when an object it needs is missing, or a declaration is refused
      */
     synchronized Group group(String destination, String group, ChannelOptions options, boolean deadLetters) {
-        Group g = Group.of(destination, group, options.queue(), options.key(), deadLetters);
+        Group g = Group.of(destination, group, options.queue(), options.key(),
+                deadLetters && !destination.endsWith(DEAD_LETTER_SUFFIX));
         if (options.queue() == null && options.defaultExchange()) {
             throw new TransportException("Channel '" + options.channel() + "' cannot bind the queue of group '" + group
                     + "' to the default exchange, was " + ChannelOptions.describe(options.channel(),
