@@ -43,9 +43,9 @@ final class OutboxRelay implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
     private static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(30);
     /** While busy (see the class comment): the pause between rounds. */
-    static final long BUSY_PAUSE_MILLIS = 5;
+    private static final long BUSY_PAUSE_MILLIS = 5;
     /** How long the relay stays busy after the last round that found rows. */
-    static final long LINGER_MILLIS = 200;
+    private static final long LINGER_MILLIS = 200;
     private static final Set<String> CONTENTION = Set.of("HYT00", "40001", "40P01", "55P03");
 
     private final DataSource dataSource;

@@ -6,7 +6,6 @@ import io.twelvefold.core.spi.PublisherRequest;
 import io.twelvefold.core.spi.SubscriptionRequest;
 import io.twelvefold.core.spi.Transport;
 import java.io.PrintStream;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -78,11 +77,7 @@ final class ProvisionCommand {
 
     /** The broker retries' delays as the provision line shows them: {@code none}, or {@code from 750ms to 36s}. */
     private static String retries(SubscriptionRequest.DelayRange range) {
-        return range == null ? "none" : "from " + text(range.shortest()) + " to " + text(range.longest());
-    }
-
-    private static String text(Duration d) {
-        long millis = d.toMillis();
-        return millis % 1000 == 0 ? (millis / 1000) + "s" : millis + "ms";
+        return range == null ? "none"
+                : "from " + Engine.text(range.shortest()) + " to " + Engine.text(range.longest());
     }
 }
