@@ -122,24 +122,6 @@ class RabbitMqExistingTopologyTest extends TransportConformanceKit {
         }
     }
 
-    /** @return whether the object exists (a passive declaration, on a channel of its own) */
-    private static boolean exists(boolean queue, String name) throws Exception {
-        try (Connection connection = RabbitMqBroker.connect()) {
-            Channel c = connection.createChannel();
-            try {
-                if (queue) {
-                    c.queueDeclarePassive(name);
-                } else {
-                    c.exchangeDeclarePassive(name);
-                }
-                c.close();
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
-        }
-    }
-
     private static String missing(String what) {
         return "Channel '" + CHANNEL + "' needs RabbitMQ objects that are missing: " + what
                 + "; create them (see the topology in docs/transports/rabbitmq.md) or change the setting";
@@ -172,7 +154,7 @@ class RabbitMqExistingTopologyTest extends TransportConformanceKit {
         }
         assertThat(declared).as("declared by the transport: the group's dead-letter objects only")
                 .containsExactlyInAnyOrder(destination + ".dlq", destination + ".dlq.g");
-        assertThat(exists(false, destination)).as("an exchange named after the destination").isFalse();
+        assertThat(RabbitMqBroker.exists(false, destination)).as("an exchange named after the destination").isFalse();
         try (Connection connection = RabbitMqBroker.connect(); Channel c = connection.createChannel()) {
             // an equivalent declaration is accepted: the arguments are the operator's
             c.queueDeclare(queue, true, false, false, arguments);
@@ -250,7 +232,7 @@ class RabbitMqExistingTopologyTest extends TransportConformanceKit {
         assertThat(viaHeader.headers()).containsEntry("twelvefold-routing-key", "toons.added");
         assertThat(viaRoutingKey.key()).isEqualTo("toons.added");
         await("nothing else bound").during(java.time.Duration.ofMillis(300)).until(() -> byHeader.size() == 1);
-        assertThat(exists(false, destination)).as("an exchange named after the destination").isFalse();
+        assertThat(RabbitMqBroker.exists(false, destination)).as("an exchange named after the destination").isFalse();
     }
 
     @Test
