@@ -523,10 +523,11 @@ public final class ThroughputHarness {
                 .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
         int n = params.events();
         System.out.println();
-        System.out.printf("%s (%s), %skeys: %s, %,d events preloaded per run, %d counted runs per side after one "
-                + "warm-up round, order reversed every round%s; started %s, ended %s%n", params.broker(), brokerLabel,
+        System.out.printf("%s (%s), %skeys: %s, %,d events preloaded per run, %s%s; started %s, ended %s%n",
+                params.broker(), brokerLabel,
                 params.broker().equals("kafka") ? params.partitions() + (params.partitions() == 1 ? " partition, " : " partitions, ") : "",
-                params.keysLabel(), n, params.runs(),
+                params.keysLabel(), n, params.runs() == 0 ? "no timed runs"
+                        : params.runs() + " counted runs per side after one warm-up round, order reversed every round",
                 params.broker().equals("kafka") ? ", group protocol " + params.groupProtocol() : "", started, Instant.now());
         System.out.printf("java %s (%s), %d CPUs (%s); children: %s; load average before: %s, after: %s%n",
                 System.getProperty("java.version"), System.getProperty("java.vm.name"),
