@@ -339,6 +339,7 @@ public final class BrokerStartupHarness {
         private final Admin admin;
         private final String input;
         private final List<String> outputs = new ArrayList<>();
+        private final List<String> groups = new ArrayList<>();
         private int next;
         private String group;
         private KafkaConsumer<byte[], byte[]> watcher;
@@ -379,6 +380,7 @@ public final class BrokerStartupHarness {
         public Map<String, String> prepare(Variant v, String id) {
             String output = outputs.get(next++);
             this.group = (v.twelvefold() ? "tf-" : "hand-") + v.groupProtocol() + "-" + id;
+            groups.add(group);
             Map<String, Object> c = new HashMap<>();
             c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
             c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
@@ -465,10 +467,18 @@ public final class BrokerStartupHarness {
         }
 
         @Override
-        public void close() {
+        public void close() throws Exception {
             cleanUp();
-            admin.close();
-            broker.close();
+            try {
+                // every process has exited: the groups are empty
+                List<String> topics = new ArrayList<>(outputs);
+                topics.addAll(List.of(input, input + ".dlq"));
+                admin.deleteTopics(topics).all().get(60, TimeUnit.SECONDS);
+                admin.deleteConsumerGroups(groups).all().get(60, TimeUnit.SECONDS);
+            } finally {
+                admin.close();
+                broker.close();
+            }
         }
     }
 
