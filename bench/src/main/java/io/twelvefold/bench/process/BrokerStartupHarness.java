@@ -13,10 +13,7 @@ import io.twelvefold.bench.kafka.KafkaBroker;
 import io.twelvefold.bench.kafka.KafkaHandLoop;
 import io.twelvefold.bench.rabbitmq.RabbitBroker;
 import io.twelvefold.bench.rabbitmq.RabbitHandLoop;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -189,30 +186,18 @@ public final class BrokerStartupHarness {
     private static Run measure(Scenario scenario, Variant v, String javaOpts, Path logs, int round) throws Exception {
         String id = UUID.randomUUID().toString().substring(0, 8);
         Map<String, String> brokerEnv = scenario.prepare(v, id);
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>();
-        command.add(java);
-        command.addAll(List.of(javaOpts.trim().split("\\s+")));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path")));
-        command.add(v.twelvefold() ? ProcessorApp.class.getName()
+        ProcessBuilder pb = ChildJvm.builder(javaOpts, List.of(), v.twelvefold() ? ProcessorApp.class.getName()
                 : brokerEnv.containsKey("TWELVEFOLD_KAFKA_BOOTSTRAP_SERVERS") ? KafkaHandLoop.class.getName()
-                : RabbitHandLoop.class.getName());
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        // native Kafka client properties (TWELVEFOLD_KAFKA_CLIENT_*) go to both sides; nothing else of ours
-        pb.environment().keySet().removeIf(k -> k.startsWith("TWELVEFOLD_") && !k.startsWith("TWELVEFOLD_KAFKA_CLIENT_")
-                || k.equals("PORT"));
-        pb.environment().putAll(brokerEnv);
+                : RabbitHandLoop.class.getName(), brokerEnv);
         Path log = logs.resolve(String.format("%02d-%s-%s.log", round, v.twelvefold() ? "twelvefold" : "hand",
                 v.groupProtocol() == null ? "rabbitmq" : v.groupProtocol()));
         Map<String, Double> seen = new ConcurrentHashMap<>();
         long t0 = System.nanoTime();
         Process p = pb.start();
-        Thread reader = new Thread(() -> copy(p, log, t0, seen), "child-output");
-        reader.setDaemon(true);
-        reader.start();
+        Thread reader = ChildJvm.saveOutput(p, log, t0, (line, ms) -> mark(line, ms, seen));
         try {
             long first = scenario.awaitFirstOutput(Duration.ofSeconds(120));
-            double cpu = cpuMillis(p.pid());
+            double cpu = ProcStat.cpuMillis(p.pid());
             String threads = Boolean.getBoolean("bench.threads") ? threadCpu(p.pid()) : null;
             if (first < 0) {
                 throw new IllegalStateException("no output within 120 s from " + v.label() + ", see " + log);
@@ -238,19 +223,6 @@ public final class BrokerStartupHarness {
         } finally {
             p.destroyForcibly();
             scenario.cleanUp();
-        }
-    }
-
-    /**
-     * @return the CPU time (user and system, all threads) the process has used so far, in ms, from
-     *     {@code /proc/<pid>/stat} (10 ms resolution); NaN where that file does not exist
-     */
-    private static double cpuMillis(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            return ProcStat.cpuTicks(stat) * 10.0;
-        } catch (IOException | RuntimeException e) {
-            return Double.NaN;
         }
     }
 
@@ -280,22 +252,13 @@ public final class BrokerStartupHarness {
         return b.toString();
     }
 
-    /** Copies the child's output to its log, each line stamped with the ms since launch; notes the markers. */
-    private static void copy(Process p, Path log, long t0, Map<String, Double> seen) {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), UTF_8));
-                PrintWriter out = new PrintWriter(Files.newBufferedWriter(log))) {
-            for (String line; (line = r.readLine()) != null;) {
-                double ms = (System.nanoTime() - t0) / 1e6;
-                for (Map.Entry<String, Pattern> m : MARKERS.entrySet()) {
-                    Matcher matcher = m.getValue().matcher(line);
-                    if (matcher.find()) {
-                        seen.putIfAbsent(m.getKey(), matcher.groupCount() > 0 ? ms - Long.parseLong(matcher.group(1)) : ms);
-                    }
-                }
-                out.printf("+%8.1f ms  %s%n", ms, line);
+    /** Notes the markers found in one line of a child's output, {@code ms} after launch. */
+    private static void mark(String line, double ms, Map<String, Double> seen) {
+        for (Map.Entry<String, Pattern> m : MARKERS.entrySet()) {
+            Matcher matcher = m.getValue().matcher(line);
+            if (matcher.find()) {
+                seen.putIfAbsent(m.getKey(), matcher.groupCount() > 0 ? ms - Long.parseLong(matcher.group(1)) : ms);
             }
-        } catch (IOException e) {
-            // the process ended
         }
     }
 
@@ -376,6 +339,7 @@ public final class BrokerStartupHarness {
         private final Admin admin;
         private final String input;
         private final List<String> outputs = new ArrayList<>();
+        private final List<String> groups = new ArrayList<>();
         private int next;
         private String group;
         private KafkaConsumer<byte[], byte[]> watcher;
@@ -416,6 +380,7 @@ public final class BrokerStartupHarness {
         public Map<String, String> prepare(Variant v, String id) {
             String output = outputs.get(next++);
             this.group = (v.twelvefold() ? "tf-" : "hand-") + v.groupProtocol() + "-" + id;
+            groups.add(group);
             Map<String, Object> c = new HashMap<>();
             c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
             c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
@@ -502,10 +467,18 @@ public final class BrokerStartupHarness {
         }
 
         @Override
-        public void close() {
+        public void close() throws Exception {
             cleanUp();
-            admin.close();
-            broker.close();
+            try {
+                // every process has exited: the groups are empty
+                List<String> topics = new ArrayList<>(outputs);
+                topics.addAll(List.of(input, input + ".dlq"));
+                admin.deleteTopics(topics).all().get(60, TimeUnit.SECONDS);
+                admin.deleteConsumerGroups(groups).all().get(60, TimeUnit.SECONDS);
+            } finally {
+                admin.close();
+                broker.close();
+            }
         }
     }
 
