@@ -6,6 +6,8 @@ import io.twelvefold.core.internal.ChannelSettings;
 import io.twelvefold.core.internal.Ids;
 import io.twelvefold.core.spi.IncomingMessage;
 import io.twelvefold.core.spi.OutgoingMessage;
+import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
@@ -40,6 +42,13 @@ final class Wire {
     /** The type of events emitted without one, when the channel sets none: null to derive it from the payload. */
     private final String type;
     private final String source;
+    /** {@link #typeOf} per payload class, worked out once. */
+    private final ClassValue<String> types = new ClassValue<>() {
+        @Override
+        protected String computeValue(Class<?> payloadType) {
+            return typeOf(payloadType);
+        }
+    };
     /** A plain message without a broker id got a new id: said once per channel. */
     private volatile boolean toldNoMessageId;
 
@@ -67,8 +76,19 @@ final class Wire {
      * @return the event, with a new id, this channel's source and type, and the current time
      */
     <U> Event<U> newEvent(U payload, String key) {
-        return Event.builder(payload).source(source).type(type != null ? type : typeOf(payload.getClass()))
-                .key(key).time(OffsetDateTime.now(ZoneOffset.UTC)).build();
+        return Event.builder(payload).source(source).type(type != null ? type : types.get(payload.getClass()))
+                .key(key).time(nowUtc()).build();
+    }
+
+    /**
+     * @return the current time in UTC; unlike {@code OffsetDateTime.now(ZoneOffset.UTC)}, without a
+     *     new {@code ZoneRules} (and its cache map) per call, which JDK 17 builds in
+     *     {@code ZoneOffset.getRules()}
+     */
+    static OffsetDateTime nowUtc() {
+        Instant now = Instant.now();
+        return OffsetDateTime.of(LocalDateTime.ofEpochSecond(now.getEpochSecond(), now.getNano(), ZoneOffset.UTC),
+                ZoneOffset.UTC);
     }
 
     /**
@@ -206,7 +226,7 @@ final class Wire {
             a.put(Envelopes.SOURCE, settings.source() != null ? settings.source() : m.destination());
         }
         if (isBlank(a.get(Envelopes.TYPE))) {
-            a.put(Envelopes.TYPE, type != null ? type : typeOf(payloadType));
+            a.put(Envelopes.TYPE, type != null ? type : types.get(payloadType));
         }
         if (isBlank(a.get(Envelopes.TIME)) && m.timestamp() != null) {
             a.put(Envelopes.TIME, m.timestamp().atOffset(ZoneOffset.UTC).toString());
