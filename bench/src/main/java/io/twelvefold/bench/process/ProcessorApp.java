@@ -10,6 +10,10 @@ import io.twelvefold.core.App;
  * {@code TWELVEFOLD_RABBITMQ_*}, {@code TWELVEFOLD_CHANNELS_TOONS_DESTINATION},
  * {@code TWELVEFOLD_CHANNELS_TOONS_GROUP}, {@code TWELVEFOLD_CHANNELS_SHOUTED_DESTINATION}); the
  * hand-written loops read the same variables. Stops gracefully on SIGTERM and exits 0.
+ *
+ * <p>{@code BENCH_FAIL_EVERY=N} (for the retry benchmark): toon number {@code n} with
+ * {@code n % N == N - 1} fails its first two attempts and succeeds at the third, as a flaky
+ * downstream would; the channel's default retry policy applies (backoff 100 ms, then 200 ms).
  */
 public final class ProcessorApp {
     private ProcessorApp() {
@@ -21,8 +25,15 @@ public final class ProcessorApp {
      * @param args passed to {@link App.Builder#run(String...)}
      */
     public static void main(String[] args) {
+        String every = System.getenv("BENCH_FAIL_EVERY");
+        int failEvery = every == null || every.isBlank() ? 0 : Integer.parseInt(every.trim());
         App.builder()
-                .processor("toons", Toon.class, (event, ctx) -> ctx.emit("shouted", event.data().shouted()))
+                .processor("toons", Toon.class, (event, ctx) -> {
+                    if (failEvery > 0 && event.data().n() % failEvery == failEvery - 1 && ctx.attempt() <= 2) {
+                        throw new IllegalStateException("flaky downstream (attempt " + ctx.attempt() + ")");
+                    }
+                    ctx.emit("shouted", event.data().shouted());
+                })
                 .output("shouted")
                 .run(args);
     }
