@@ -19,6 +19,7 @@ public final class ChannelMetrics {
     private final String transport;
     private final ChannelSettings settings;
     private final Supplier<Number> inFlight;
+    private final Supplier<Number> parked;
     private final LateCounter consumed = new LateCounter();
     private final LateTimer success = new LateTimer();
     private final LateTimer failure = new LateTimer();
@@ -37,11 +38,22 @@ public final class ChannelMetrics {
         bind(registry);
     }
 
-    /** Meters that count now and are registered by {@link #bind(MeterRegistry)}. */
+    /** Meters that count now and are registered by {@link #bind(MeterRegistry)}; none parked. */
     ChannelMetrics(String transport, ChannelSettings s, Supplier<Number> inFlight) {
+        this(transport, s, inFlight, () -> 0);
+    }
+
+    /**
+     * Meters that count now and are registered by {@link #bind(MeterRegistry)}.
+     *
+     * @param inFlight events delivered and not yet acknowledged
+     * @param parked those of them waiting behind a retry delay of their key
+     */
+    ChannelMetrics(String transport, ChannelSettings s, Supplier<Number> inFlight, Supplier<Number> parked) {
         this.transport = transport;
         this.settings = s;
         this.inFlight = inFlight;
+        this.parked = parked;
     }
 
     /**
@@ -65,6 +77,9 @@ public final class ChannelMetrics {
                 .tags(tags).register(registry));
         Gauge.builder("twelvefold.in.flight", inFlight)
                 .description("Events delivered and not yet acknowledged").tags(tags).register(registry);
+        Gauge.builder("twelvefold.parked", parked)
+                .description("Events delivered and waiting behind a retry delay of their key (not counted against "
+                        + "max-in-flight)").tags(tags).register(registry);
         Bound b = new Bound(registry, tags);
         // Published before the dead-letter reasons are bound: a reason that appears from now on
         // binds itself in deadLetter(), one that appeared before is bound here; both is harmless.

@@ -12,9 +12,14 @@ package io.twelvefold.core.internal.dispatch;
 class DeliveryList {
     private Delivery first;
     private Delivery last;
+    private int size;
 
     final boolean isEmpty() {
         return first == null;
+    }
+
+    final int size() {
+        return size;
     }
 
     /** @return the first delivery, or null */
@@ -36,6 +41,7 @@ class DeliveryList {
             last.next = d;
         }
         last = d;
+        size++;
     }
 
     final void addFirst(Delivery d) {
@@ -47,6 +53,7 @@ class DeliveryList {
             first.prev = d;
         }
         first = d;
+        size++;
     }
 
     /** @return the first delivery, removed, or null */
@@ -81,5 +88,6 @@ class DeliveryList {
         }
         d.prev = null;
         d.next = null;
+        size--;
     }
 }

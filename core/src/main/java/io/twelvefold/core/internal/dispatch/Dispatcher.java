@@ -90,7 +90,7 @@ public final class Dispatcher<T> implements MessageHandler {
         InlinePolicy inline = new InlinePolicy(s.inlineBelowNanos());
         RetryPolicy retries = new RetryPolicy(settings, s.nonRetryable());
         this.scheduler = new LaneScheduler(settings, s.workers(), s.timer(), inline, retries);
-        this.metrics = new ChannelMetrics(s.transportName(), settings, scheduler::inFlight);
+        this.metrics = new ChannelMetrics(s.transportName(), settings, scheduler::inFlight, scheduler::parked);
         BrokerHandOff handOff = new BrokerHandOff(settings, scheduler, s.callbacks(), retries);
         DeadLetterer deadLetterer = new DeadLetterer(settings, s.deadLetters(), scheduler, retries, metrics,
                 s.callbacks(), s.timer());
@@ -146,6 +146,11 @@ public final class Dispatcher<T> implements MessageHandler {
     /** @return the messages delivered and neither acknowledged nor dropped */
     public int inFlight() {
         return scheduler.inFlight();
+    }
+
+    /** @return the events of {@link #inFlight()} that wait behind a retry delay of their key */
+    public int parked() {
+        return scheduler.parked();
     }
 
     /** @return whether the subscription is paused (at {@code max-in-flight}, or stopping) */

@@ -22,6 +22,11 @@ final class Lane {
      * never has later events to rewind.
      */
     Delivery handOff;
+    /**
+     * How many of its queued events {@link InFlightBound} counts as waiting behind a retry delay
+     * ({@link Ledger#recount}).
+     */
+    int parked;
 
     Lane(String key) {
         this.key = key;
@@ -42,6 +47,12 @@ final class Lane {
             return null;
         }
         return h;
+    }
+
+    /** @return whether its head waits for a retry delay that is not over: the whole queue waits behind it */
+    boolean waitingForRetry() {
+        Delivery h = queue.first();
+        return h != null && h.notBefore != 0 && h.notBefore - System.nanoTime() > 0;
     }
 
     /** Nothing queued, started or acknowledging, and nobody holds it: it is no longer its key's lane. */

@@ -87,6 +87,12 @@ final class LaneScheduler implements Ledger.Lanes {
         }
     }
 
+    int parked() {
+        synchronized (lock) {
+            return ledger.bound.parked();
+        }
+    }
+
     boolean paused() {
         synchronized (lock) {
             return ledger.bound.paused();
@@ -124,6 +130,7 @@ final class LaneScheduler implements Ledger.Lanes {
                 }
             }
             ledger.bound.admitted();
+            ledger.recount(lane);
             return here;
         }
     }
@@ -174,6 +181,7 @@ final class LaneScheduler implements Ledger.Lanes {
                     if (partitions.contains(d.message.partition())) {
                         lane.queue.remove(d);
                         ledger.drop(d);
+                        ledger.recount(lane);
                     }
                 }
                 for (Delivery d = lane.started.first(); d != null; d = d.next) {
@@ -272,6 +280,7 @@ final class LaneScheduler implements Ledger.Lanes {
     @Override
     public void retryDue(Lane lane) {
         synchronized (lock) {
+            ledger.recount(lane); // the events behind the retry count as in flight again
             kick(lane);
         }
     }

@@ -61,6 +61,21 @@ final class Ledger {
         h.sequenced = true;
         busy++;
         h.oldest = h.lane.started.add(h);
+        recount(h.lane);
+    }
+
+    /**
+     * Tells the bound how many of the lane's queued events wait behind its head's retry delay (the
+     * whole queue while that delay is not over, else none). Called after every change of a lane's
+     * queue or of its head's delay, under the lock, so the count is set from the lane as it is.
+     */
+    void recount(Lane lane) {
+        int waiting = lane.waitingForRetry() ? lane.queue.size() : 0;
+        if (waiting != lane.parked) {
+            int delta = waiting - lane.parked;
+            lane.parked = waiting;
+            bound.parked(delta);
+        }
     }
 
     /**
@@ -134,18 +149,21 @@ final class Ledger {
         if (v.deadLetterReason() != null) {
             d.stage = Stage.CONFIRMING;
             lanes.kick(d.lane); // events rewound behind a dead letter may run again at once
+            recount(d.lane);
             return new Failure(Failure.Next.DEAD_LETTER, v, d.attempt, d.firstFailure, d.lastFailure);
         }
         if (v.toBroker() && !d.revoked) {
             // it stays started until the broker stored the copy; the lane starts nothing meanwhile
             d.stage = Stage.CONFIRMING;
             d.lane.handOff = d;
+            recount(d.lane);
             return new Failure(Failure.Next.HAND_OFF, v, d.attempt, d.firstFailure, d.lastFailure);
         }
         d.lane.started.remove(d);
         leaveSequence(d);
         d.stage = Stage.QUEUED;
         requeueForRetry(d, System.nanoTime() + v.delayNanos());
+        recount(d.lane);
         lanes.forgetIfIdle(d.lane); // rewound events of a revoked partition were dropped
         return new Failure(Failure.Next.RETRY_HERE, v, d.attempt, d.firstFailure, d.lastFailure);
     }
@@ -172,6 +190,7 @@ final class Ledger {
         leaveSequence(d);
         d.stage = Stage.QUEUED;
         requeueForRetry(d, due);
+        recount(d.lane);
         lanes.forgetIfIdle(d.lane);
     }
 
@@ -193,6 +212,7 @@ final class Ledger {
         leaveSequence(d);
         d.stage = Stage.QUEUED;
         d.lane.queue.addFirst(d);
+        recount(d.lane);
         lock.notifyAll();
         return false;
     }

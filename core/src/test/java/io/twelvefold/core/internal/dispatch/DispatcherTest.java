@@ -294,6 +294,81 @@ class DispatcherTest {
     }
 
     @Test
+    @DisplayName("events queued behind a key's retry delay do not count against max-in-flight: the other keys are not paused")
+    void retryDelayDoesNotPauseOtherKeys() {
+        // max-in-flight 4; key "bad" fails its first attempt and waits an hour for its retry
+        ChannelSettings s = new ChannelSettings("c", "dest", "g", 2, 4, 3, Duration.ofHours(1), Duration.ofHours(1),
+                2.0, 0, "dest.dlq", 1 << 20, Duration.ofSeconds(30));
+        Dispatcher<String> d = dispatcher(s, String.class, (e, ctx) -> {
+            if (e.key().orElseThrow().equals("bad")) {
+                throw new IllegalStateException("boom");
+            }
+        });
+        FakeMessage first = message("bad", "\"x\"", 0);
+        d.onMessage(first);
+        await().atMost(Duration.ofSeconds(10)).until(() -> d.parked() == 1);
+        for (int i = 1; i <= 20; i++) {
+            d.onMessage(message("bad", "\"x\"", i));
+        }
+        assertThat(d.parked()).as("the retrying event and the 20 behind it").isEqualTo(21);
+        assertThat(subscription.paused).as("21 delivered, none of them can start: not paused").isFalse();
+        List<FakeMessage> good = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            FakeMessage m = message("good-" + i, "\"x\"", 21 + i);
+            good.add(m);
+            d.onMessage(m);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> good.stream().allMatch(m -> m.acks.get() == 1));
+        assertThat(first.acks.get()).isZero();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !subscription.paused);
+        assertThat(d.inFlight()).isEqualTo(21);
+    }
+
+    @Test
+    @DisplayName("events parked behind retry delays are bounded too (16 x max-in-flight): the subscription pauses there")
+    void parkedEventsAreBounded() {
+        ChannelSettings s = new ChannelSettings("c", "dest", "g", 2, 4, 3, Duration.ofHours(1), Duration.ofHours(1),
+                2.0, 0, "dest.dlq", 1 << 20, Duration.ofSeconds(30));
+        Dispatcher<String> d = dispatcher(s, String.class, (e, ctx) -> {
+            throw new IllegalStateException("boom");
+        });
+        d.onMessage(message("bad", "\"x\"", 0));
+        await().atMost(Duration.ofSeconds(10)).until(() -> d.parked() == 1);
+        for (int i = 1; i < 63; i++) {
+            d.onMessage(message("bad", "\"x\"", i));
+        }
+        assertThat(subscription.paused).as("63 parked").isFalse();
+        d.onMessage(message("bad", "\"x\"", 63));
+        assertThat(subscription.paused).as("64 parked").isTrue();
+    }
+
+    @Test
+    @DisplayName("once the retry delay is over the parked events count again, run in order after the retry, and are all acknowledged")
+    void parkedEventsRunAfterTheRetry() {
+        ChannelSettings s = new ChannelSettings("c", "dest", "g", 2, 4, 3, Duration.ofMillis(300),
+                Duration.ofMillis(300), 2.0, 0, "dest.dlq", 1 << 20, Duration.ofSeconds(30));
+        List<Long> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        Dispatcher<String> d = dispatcher(s, String.class, (e, ctx) -> {
+            if (failed.compareAndSet(false, true)) {
+                throw new IllegalStateException("boom");
+            }
+            order.add(Long.parseLong(e.data()));
+        });
+        List<FakeMessage> messages = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            FakeMessage m = message("k", "\"" + i + "\"", i);
+            messages.add(m);
+            d.onMessage(m);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> messages.stream().allMatch(m -> m.acks.get() == 1));
+        assertThat(order).as("one run each, in order").hasSize(30).isSorted();
+        assertThat(d.parked()).isZero();
+        assertThat(d.inFlight()).isZero();
+        assertThat(subscription.paused).isFalse();
+    }
+
+    @Test
     @DisplayName("after the last attempt the original message goes to the dead-letter destination, then is acknowledged")
     void deadLetterAfterLastAttempt() {
         AtomicInteger attempts = new AtomicInteger();

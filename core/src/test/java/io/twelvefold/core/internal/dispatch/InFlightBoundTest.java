@@ -51,4 +51,50 @@ class InFlightBoundTest {
         assertThat(subscription.paused).isTrue();
         assertThat(bound.paused()).isTrue();
     }
+
+    @Test
+    @DisplayName("events parked behind a retry delay do not count against max-in-flight")
+    void parkedDoNotCount() {
+        bound.bind(subscription);
+        for (int i = 0; i < 20; i++) {
+            bound.admitted();
+            bound.parked(1);
+        }
+        assertThat(subscription.paused).as("20 delivered, all parked").isFalse();
+        for (int i = 0; i < 3; i++) {
+            bound.admitted();
+        }
+        assertThat(subscription.paused).as("3 in flight").isFalse();
+        bound.admitted();
+        assertThat(subscription.paused).as("4 in flight").isTrue();
+        assertThat(bound.inFlight()).isEqualTo(24);
+        assertThat(bound.parked()).isEqualTo(20);
+        bound.left();
+        bound.left();
+        assertThat(subscription.paused).as("2 in flight, 20 parked (resumes at 2 and 32)").isFalse();
+    }
+
+    @Test
+    @DisplayName("parked events have their own bound, 16 x max-in-flight; it resumes when both are at half")
+    void parkedBound() {
+        bound.bind(subscription);
+        for (int i = 0; i < 63; i++) {
+            bound.admitted();
+            bound.parked(1);
+        }
+        assertThat(subscription.paused).isFalse();
+        bound.admitted();
+        bound.parked(1);
+        assertThat(subscription.paused).as("64 parked").isTrue();
+        bound.parked(-31);
+        assertThat(subscription.paused).as("33 parked, 31 in flight again").isTrue();
+        for (int i = 0; i < 29; i++) {
+            bound.left();
+        }
+        assertThat(subscription.paused).as("33 parked, 2 in flight").isTrue();
+        bound.parked(-1);
+        assertThat(subscription.paused).as("32 parked, 3 in flight").isTrue();
+        bound.left();
+        assertThat(subscription.paused).as("32 parked, 2 in flight").isFalse();
+    }
 }
