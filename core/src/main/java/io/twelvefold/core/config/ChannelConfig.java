@@ -49,7 +49,11 @@ public interface ChannelConfig {
     @WithDefault("8")
     int concurrency();
 
-    /** @return how many events may be delivered and not yet acknowledged; the consumer pauses at this bound */
+    /**
+     * @return how many events may be delivered and not yet acknowledged; the consumer pauses at this
+     *     bound. Events waiting behind a retry delay of their key do not count; they have a bound of
+     *     16 times this.
+     */
     @WithDefault("256")
     int maxInFlight();
 

@@ -48,7 +48,8 @@ public final class CoreKeys {
             key("concurrency", "int", "8",
                     "How many different keys are processed at the same time."),
             key("max-in-flight", "int", "256",
-                    "How many events may be delivered and not yet acknowledged, at least concurrency."),
+                    "How many events may be delivered and not yet acknowledged, at least concurrency; events "
+                            + "waiting behind their key's retry delay do not count (their bound is 16 times this)."),
             key("max-attempts", "int", "5",
                     "Attempts before an event is dead-lettered, the first one included."),
             key("backoff.initial", "duration", "100ms",
