@@ -40,8 +40,18 @@ final class CloudEventsBinding {
             DATA_CONTENT_TYPE, "dataschema");
     /** The headers written as extensions in CloudEvents mode (W3C trace context). */
     private static final Set<String> EXTENSIONS = Set.of("traceparent", "tracestate");
+    /** The attribute of each {@code ce_} header named after one: no substring per record for the usual headers. */
+    private static final Map<String, String> ATTRIBUTE_OF_HEADER = attributeOfHeader();
 
     private CloudEventsBinding() {
+    }
+
+    private static Map<String, String> attributeOfHeader() {
+        Map<String, String> m = new java.util.HashMap<>();
+        for (String a : ATTRIBUTES) {
+            m.put(PREFIX + a, a);
+        }
+        return Map.copyOf(m);
     }
 
     static Headers toHeaders(Map<String, String> attributes, Map<String, String> headers) {
@@ -65,10 +75,14 @@ final class CloudEventsBinding {
         return out;
     }
 
-    /** Splits record headers into attributes and other headers; the last of repeated headers wins. */
+    /**
+     * Splits record headers into attributes and other headers; the last of repeated headers wins. On
+     * the poll thread for every record: the usual {@code ce_} names map to their attribute without a
+     * new string, and a record with no other header gets the empty map.
+     */
     static Split fromHeaders(Headers headers) {
-        Map<String, String> attributes = new LinkedHashMap<>();
-        Map<String, String> other = new LinkedHashMap<>();
+        Map<String, String> attributes = new LinkedHashMap<>(16);
+        Map<String, String> other = null;
         Map<String, String> extensions = null;
         for (Header h : headers) {
             if (h.value() == null) {
@@ -76,26 +90,31 @@ final class CloudEventsBinding {
             }
             String key = h.key();
             String value = new String(h.value(), UTF_8);
-            if (key.startsWith(PREFIX) && key.length() > PREFIX.length()) {
-                String name = key.substring(PREFIX.length());
-                if (ATTRIBUTES.contains(name)) {
-                    attributes.put(name, value);
-                } else {
-                    if (extensions == null) {
-                        extensions = new LinkedHashMap<>();
-                    }
-                    extensions.put(name, value);
+            String attribute = ATTRIBUTE_OF_HEADER.get(key);
+            if (attribute != null) {
+                attributes.put(attribute, value);
+            } else if (key.startsWith(PREFIX) && key.length() > PREFIX.length()) {
+                if (extensions == null) {
+                    extensions = new LinkedHashMap<>();
                 }
+                extensions.put(key.substring(PREFIX.length()), value);
             } else if (key.length() == CONTENT_TYPE.length() && CONTENT_TYPE.equalsIgnoreCase(key)) {
                 attributes.put(DATA_CONTENT_TYPE, value);
             } else {
+                if (other == null) {
+                    other = new LinkedHashMap<>();
+                }
                 other.put(key, value);
             }
         }
         if (extensions != null) {
+            if (other == null) {
+                other = new LinkedHashMap<>();
+            }
             other.putAll(extensions);
         }
-        return new Split(Collections.unmodifiableMap(attributes), Collections.unmodifiableMap(other));
+        return new Split(Collections.unmodifiableMap(attributes),
+                other == null ? Collections.emptyMap() : Collections.unmodifiableMap(other));
     }
 
     /** The CloudEvents attributes and the other headers of a record. */
