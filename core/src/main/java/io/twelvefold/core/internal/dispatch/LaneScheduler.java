@@ -130,7 +130,9 @@ final class LaneScheduler implements Ledger.Lanes {
                 }
             }
             ledger.bound.admitted();
-            ledger.recount(lane);
+            if (lane.parked > 0) {
+                ledger.recount(lane); // it joins the events waiting behind the lane's retry
+            }
             return here;
         }
     }

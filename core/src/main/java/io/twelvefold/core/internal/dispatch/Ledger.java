@@ -61,13 +61,17 @@ final class Ledger {
         h.sequenced = true;
         busy++;
         h.oldest = h.lane.started.add(h);
-        recount(h.lane);
+        if (h.lane.parked > 0) {
+            recount(h.lane); // a lane that waited: its retry runs, the rest counts in flight again
+        }
     }
 
     /**
      * Tells the bound how many of the lane's queued events wait behind its head's retry delay (the
      * whole queue while that delay is not over, else none). Called after every change of a lane's
-     * queue or of its head's delay, under the lock, so the count is set from the lane as it is.
+     * queue or of its head's delay, under the lock, so the count is set from the lane as it is. On
+     * the per-event paths (an admission, a take) only for a lane that has parked events: a lane
+     * starts waiting only in a failure, a retry or a revocation, which recount it themselves.
      */
     void recount(Lane lane) {
         int waiting = lane.waitingForRetry() ? lane.queue.size() : 0;
