@@ -59,6 +59,29 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     /**
+     * The input record of toon number {@code i} as every Kafka benchmark preloads it: {@link
+     * io.twelvefold.bench.Toon#json(int)} in CloudEvents binary mode ({@code ce_id} {@code id-<i>},
+     * source {@code /bench}, type {@code bench.toon}, {@code content-type} JSON).
+     *
+     * @param topic the input topic
+     * @param key the record key
+     * @param i the toon's number
+     * @return the record
+     */
+    public static org.apache.kafka.clients.producer.ProducerRecord<String, byte[]> toonRecord(String topic, String key,
+            int i) {
+        org.apache.kafka.common.header.internals.RecordHeaders headers =
+                new org.apache.kafka.common.header.internals.RecordHeaders();
+        headers.add("ce_id", ("id-" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        headers.add("ce_source", "/bench".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        headers.add("ce_type", "bench.toon".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        headers.add("ce_specversion", "1.0".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        headers.add("content-type", "application/json".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return new org.apache.kafka.clients.producer.ProducerRecord<>(topic, null, key,
+                io.twelvefold.bench.Toon.json(i), headers);
+    }
+
+    /**
      * Waits (up to a minute) until the leader of every partition of freshly created topics serves
      * requests, so that an idempotent producer's first batches are not refused while later ones get
      * through (which leaves it retrying with OUT_OF_ORDER_SEQUENCE_NUMBER). DescribeProducers is

@@ -1,7 +1,6 @@
 package io.twelvefold.bench.kafka;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
+import io.twelvefold.bench.Medians;
 import io.twelvefold.bench.Toon;
 import io.twelvefold.core.App;
 import java.util.ArrayList;
@@ -16,10 +15,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Consume-transform-produce on a real Kafka broker: Twelvefold next to a hand-written
@@ -92,10 +89,7 @@ public final class KafkaLoopBench {
     }
 
     private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        sorted.sort(null);
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+        return Medians.of(values, Double::doubleValue);
     }
 
     record Result(double perSecond, long firstOutputMillis) {
@@ -106,13 +100,7 @@ public final class KafkaLoopBench {
             Future<RecordMetadata> last = null;
             for (int i = 0; i < records; i++) {
                 String key = "toon-" + (i % 100);
-                RecordHeaders headers = new RecordHeaders();
-                headers.add("ce_id", ("id-" + i).getBytes(UTF_8));
-                headers.add("ce_source", "/bench".getBytes(UTF_8));
-                headers.add("ce_type", "bench.toon".getBytes(UTF_8));
-                headers.add("ce_specversion", "1.0".getBytes(UTF_8));
-                headers.add("content-type", "application/json".getBytes(UTF_8));
-                last = producer.send(new ProducerRecord<>(topic, null, key, Toon.json(i), headers));
+                last = producer.send(KafkaBroker.toonRecord(topic, key, i));
             }
             last.get();
         }

@@ -1,14 +1,12 @@
 package io.twelvefold.bench.process;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import io.twelvefold.bench.Medians;
 import io.twelvefold.bench.ProcStat;
-import io.twelvefold.bench.Toon;
 import io.twelvefold.bench.kafka.KafkaBroker;
 import io.twelvefold.bench.kafka.KafkaHandLoop;
 import io.twelvefold.bench.rabbitmq.RabbitBroker;
@@ -30,7 +28,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.ToDoubleFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
@@ -40,10 +37,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
@@ -279,8 +274,8 @@ public final class BrokerStartupHarness {
         List<Variant> variants = new ArrayList<>(results.keySet());
         for (Variant v : variants) {
             List<Run> rs = results.get(v);
-            System.out.printf("| %s | %.0f | %.0f | %.0f | %s | %d%s |%n", v.label(), median(rs, Run::firstOutputMillis),
-                    median(rs, Run::cpuMillis), median(rs, Run::exitMillis), rs.stream().map(r -> Integer.toString(r.exitCode())).distinct().toList(),
+            System.out.printf("| %s | %.0f | %.0f | %.0f | %s | %d%s |%n", v.label(), Medians.of(rs, Run::firstOutputMillis),
+                    Medians.of(rs, Run::cpuMillis), Medians.of(rs, Run::exitMillis), rs.stream().map(r -> Integer.toString(r.exitCode())).distinct().toList(),
                     rs.stream().mapToLong(Run::extraOutputs).max().orElse(0),
                     broker.equals("rabbitmq") ? " | " + rs.stream().mapToLong(Run::requeued).max().orElse(0) : "");
         }
@@ -289,9 +284,9 @@ public final class BrokerStartupHarness {
             Variant hand = variants.get(i + 1);
             System.out.printf("| ratio Twelvefold / hand-written%s | %.2f | %.2f | %.2f | | %s|%n",
                     tf.groupProtocol() == null ? "" : ", " + tf.groupProtocol(),
-                    median(results.get(tf), Run::firstOutputMillis) / median(results.get(hand), Run::firstOutputMillis),
-                    median(results.get(tf), Run::cpuMillis) / median(results.get(hand), Run::cpuMillis),
-                    median(results.get(tf), Run::exitMillis) / median(results.get(hand), Run::exitMillis),
+                    Medians.of(results.get(tf), Run::firstOutputMillis) / Medians.of(results.get(hand), Run::firstOutputMillis),
+                    Medians.of(results.get(tf), Run::cpuMillis) / Medians.of(results.get(hand), Run::cpuMillis),
+                    Medians.of(results.get(tf), Run::exitMillis) / Medians.of(results.get(hand), Run::exitMillis),
                     broker.equals("rabbitmq") ? "| " : "");
         }
         System.out.println();
@@ -311,20 +306,12 @@ public final class BrokerStartupHarness {
             for (String m : columns) {
                 List<Run> with = rs.stream().filter(r -> r.markers().containsKey(m)).toList();
                 System.out.print(with.isEmpty() ? " - |"
-                        : String.format(" %.0f |", median(with, r -> r.markers().get(m))));
+                        : String.format(" %.0f |", Medians.of(with, r -> r.markers().get(m))));
             }
-            System.out.printf(" %.0f |%n", median(rs, Run::firstOutputMillis));
+            System.out.printf(" %.0f |%n", Medians.of(rs, Run::firstOutputMillis));
         }
         System.out.println();
         System.out.println("Child logs (lines stamped with ms since launch): " + logs);
-    }
-
-    private static double median(List<Run> runs, ToDoubleFunction<Run> f) {
-        List<Double> v = new ArrayList<>();
-        runs.forEach(r -> v.add(f.applyAsDouble(r)));
-        Collections.sort(v);
-        int n = v.size();
-        return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
     }
 
     // ---- Kafka ------------------------------------------------------------------------------------
@@ -364,13 +351,7 @@ public final class BrokerStartupHarness {
             try (KafkaProducer<String, byte[]> producer = KafkaHandLoop.producer(broker.bootstrapServers())) {
                 Future<RecordMetadata> last = null;
                 for (int i = 0; i < events; i++) {
-                    RecordHeaders headers = new RecordHeaders();
-                    headers.add("ce_id", ("id-" + i).getBytes(UTF_8));
-                    headers.add("ce_source", "/bench".getBytes(UTF_8));
-                    headers.add("ce_type", "bench.toon".getBytes(UTF_8));
-                    headers.add("ce_specversion", "1.0".getBytes(UTF_8));
-                    headers.add("content-type", "application/json".getBytes(UTF_8));
-                    last = producer.send(new ProducerRecord<>(input, null, "toon-" + (i % 100), Toon.json(i), headers));
+                    last = producer.send(KafkaBroker.toonRecord(input, "toon-" + (i % 100), i));
                 }
                 last.get();
             }
@@ -393,15 +374,7 @@ public final class BrokerStartupHarness {
             watcher.seekToBeginning(partitions);
             watcher.poll(Duration.ofMillis(200)); // connected and positioned before the launch
             this.count = 0;
-            Map<String, String> env = new LinkedHashMap<>();
-            env.put("TWELVEFOLD_TRANSPORT", "kafka");
-            env.put("TWELVEFOLD_NAME", "bench");
-            env.put("TWELVEFOLD_KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
-            env.put("TWELVEFOLD_KAFKA_GROUP_PROTOCOL", v.groupProtocol());
-            env.put("TWELVEFOLD_CHANNELS_TOONS_DESTINATION", input);
-            env.put("TWELVEFOLD_CHANNELS_TOONS_GROUP", group);
-            env.put("TWELVEFOLD_CHANNELS_SHOUTED_DESTINATION", output);
-            return env;
+            return ProcessorApp.kafkaEnvironment(broker.bootstrapServers(), v.groupProtocol(), input, group, output);
         }
 
         @Override
@@ -537,14 +510,7 @@ public final class BrokerStartupHarness {
                     count.incrementAndGet();
                 }
             });
-            Map<String, String> env = new LinkedHashMap<>();
-            env.put("TWELVEFOLD_TRANSPORT", "rabbitmq");
-            env.put("TWELVEFOLD_NAME", "bench");
-            env.put("TWELVEFOLD_RABBITMQ_URI", broker.uri());
-            env.put("TWELVEFOLD_CHANNELS_TOONS_DESTINATION", in);
-            env.put("TWELVEFOLD_CHANNELS_TOONS_GROUP", group);
-            env.put("TWELVEFOLD_CHANNELS_SHOUTED_DESTINATION", out);
-            return env;
+            return ProcessorApp.rabbitEnvironment(broker.uri(), in, group, out);
         }
 
         @Override

@@ -2,6 +2,8 @@ package io.twelvefold.bench.process;
 
 import io.twelvefold.bench.Toon;
 import io.twelvefold.core.App;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The Twelvefold side of the broker benchmarks as a process: channel {@code toons} in, the toon
@@ -37,6 +39,51 @@ public final class ProcessorApp {
                 })
                 .output("shouted")
                 .run(args);
+    }
+
+    /**
+     * The environment of a child process on Kafka, for both sides (the hand-written loop reads the same variables).
+     *
+     * @param bootstrap the cluster
+     * @param groupProtocol {@code classic} or {@code consumer}
+     * @param input the input topic
+     * @param group the consumer group
+     * @param output the output topic
+     * @return the variables, in a fixed order
+     */
+    static Map<String, String> kafkaEnvironment(String bootstrap, String groupProtocol, String input, String group,
+            String output) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("TWELVEFOLD_TRANSPORT", "kafka");
+        env.put("TWELVEFOLD_NAME", "bench");
+        env.put("TWELVEFOLD_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+        env.put("TWELVEFOLD_KAFKA_GROUP_PROTOCOL", groupProtocol);
+        channels(env, input, group, output);
+        return env;
+    }
+
+    /**
+     * The environment of a child process on RabbitMQ, for both sides.
+     *
+     * @param uri the broker
+     * @param input the input destination
+     * @param group the consumer group
+     * @param output the output destination
+     * @return the variables, in a fixed order
+     */
+    static Map<String, String> rabbitEnvironment(String uri, String input, String group, String output) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("TWELVEFOLD_TRANSPORT", "rabbitmq");
+        env.put("TWELVEFOLD_NAME", "bench");
+        env.put("TWELVEFOLD_RABBITMQ_URI", uri);
+        channels(env, input, group, output);
+        return env;
+    }
+
+    private static void channels(Map<String, String> env, String input, String group, String output) {
+        env.put("TWELVEFOLD_CHANNELS_TOONS_DESTINATION", input);
+        env.put("TWELVEFOLD_CHANNELS_TOONS_GROUP", group);
+        env.put("TWELVEFOLD_CHANNELS_SHOUTED_DESTINATION", output);
     }
 
     /** @return whether toon {@code n} is one of the one in {@code every} that fail (a 64-bit mix of n) */

@@ -7,6 +7,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import io.twelvefold.bench.Medians;
 import io.twelvefold.bench.ProcStat;
 import io.twelvefold.bench.Toon;
 import io.twelvefold.bench.kafka.KafkaBroker;
@@ -46,10 +47,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -543,10 +542,10 @@ public final class ThroughputHarness {
             for (Map.Entry<Side, List<Run>> e : results.entrySet()) {
                 List<Run> rs = e.getValue();
                 System.out.printf("| %s | %,.0f | %,.0f | %,.0f | %.2f | %.1f | %,.0f | %,.0f | %s | %d | %d |%n",
-                        e.getKey().name(), median(rs, r -> r.perSecond(n)), median(rs, Run::steadyPerSecond),
-                        median(rs, Run::firstOutputMillis), median(rs, Run::cpuSeconds),
-                        median(rs, r -> r.cpuSeconds() * 1e6 / n), median(rs, r -> r.maxRssKb() / 1024.0),
-                        median(rs, Run::exitMillis), rs.stream().map(r -> Integer.toString(r.exitCode())).distinct().toList(),
+                        e.getKey().name(), Medians.of(rs, r -> r.perSecond(n)), Medians.of(rs, Run::steadyPerSecond),
+                        Medians.of(rs, Run::firstOutputMillis), Medians.of(rs, Run::cpuSeconds),
+                        Medians.of(rs, r -> r.cpuSeconds() * 1e6 / n), Medians.of(rs, r -> r.maxRssKb() / 1024.0),
+                        Medians.of(rs, Run::exitMillis), rs.stream().map(r -> Integer.toString(r.exitCode())).distinct().toList(),
                         rs.stream().mapToLong(Run::duplicates).max().orElse(0),
                         rs.stream().mapToLong(Run::leftover).max().orElse(0));
             }
@@ -580,15 +579,7 @@ public final class ThroughputHarness {
     }
 
     private static double ratio(List<Run> tf, List<Run> hand, ToDoubleFunction<Run> f) {
-        return median(tf, f) / median(hand, f);
-    }
-
-    private static double median(List<Run> runs, ToDoubleFunction<Run> f) {
-        List<Double> v = new ArrayList<>();
-        runs.forEach(r -> v.add(f.applyAsDouble(r)));
-        Collections.sort(v);
-        int n = v.size();
-        return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+        return Medians.of(tf, f) / Medians.of(hand, f);
     }
 
     // ---- Kafka ------------------------------------------------------------------------------------
@@ -651,13 +642,7 @@ public final class ThroughputHarness {
             KafkaBroker.awaitServing(admin, topics.stream().map(NewTopic::name).toList());
             AtomicReference<Exception> failed = new AtomicReference<>();
             for (int i = 0; i < params.events() && failed.get() == null; i++) {
-                RecordHeaders headers = new RecordHeaders();
-                headers.add("ce_id", ("id-" + i).getBytes(UTF_8));
-                headers.add("ce_source", "/bench".getBytes(UTF_8));
-                headers.add("ce_type", "bench.toon".getBytes(UTF_8));
-                headers.add("ce_specversion", "1.0".getBytes(UTF_8));
-                headers.add("content-type", "application/json".getBytes(UTF_8));
-                producer.send(new ProducerRecord<>(input, null, params.key(i), Toon.json(i), headers), (m, e) -> {
+                producer.send(KafkaBroker.toonRecord(input, params.key(i), i), (m, e) -> {
                     if (e != null) {
                         failed.compareAndSet(null, e);
                     }
@@ -698,15 +683,7 @@ public final class ThroughputHarness {
             }, "output-watcher");
             watcher.setDaemon(true);
             watcher.start();
-            Map<String, String> env = new LinkedHashMap<>();
-            env.put("TWELVEFOLD_TRANSPORT", "kafka");
-            env.put("TWELVEFOLD_NAME", "bench");
-            env.put("TWELVEFOLD_KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
-            env.put("TWELVEFOLD_KAFKA_GROUP_PROTOCOL", params.groupProtocol());
-            env.put("TWELVEFOLD_CHANNELS_TOONS_DESTINATION", input);
-            env.put("TWELVEFOLD_CHANNELS_TOONS_GROUP", group);
-            env.put("TWELVEFOLD_CHANNELS_SHOUTED_DESTINATION", output);
-            return env;
+            return ProcessorApp.kafkaEnvironment(broker.bootstrapServers(), params.groupProtocol(), input, group, output);
         }
 
         private long endOffsets(String topic) throws Exception {
@@ -860,14 +837,7 @@ public final class ThroughputHarness {
                     done.countDown();
                 }
             });
-            Map<String, String> env = new LinkedHashMap<>();
-            env.put("TWELVEFOLD_TRANSPORT", "rabbitmq");
-            env.put("TWELVEFOLD_NAME", "bench");
-            env.put("TWELVEFOLD_RABBITMQ_URI", broker.uri());
-            env.put("TWELVEFOLD_CHANNELS_TOONS_DESTINATION", in);
-            env.put("TWELVEFOLD_CHANNELS_TOONS_GROUP", group);
-            env.put("TWELVEFOLD_CHANNELS_SHOUTED_DESTINATION", out);
-            return env;
+            return ProcessorApp.rabbitEnvironment(broker.uri(), in, group, out);
         }
 
         @Override

@@ -1,6 +1,7 @@
 package io.twelvefold.bench.rabbitmq;
 
 import io.twelvefold.bench.ProcStat;
+import io.twelvefold.bench.Medians;
 import io.twelvefold.bench.Toon;
 import io.twelvefold.core.App;
 import java.lang.management.ManagementFactory;
@@ -103,10 +104,7 @@ public final class RabbitLoopBench {
     }
 
     private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        sorted.sort(null);
-        int k = sorted.size();
-        return k % 2 == 1 ? sorted.get(k / 2) : (sorted.get(k / 2 - 1) + sorted.get(k / 2)) / 2;
+        return Medians.of(values, Double::doubleValue);
     }
 
     private static Result twelvefold(RabbitBroker broker, int n) throws Exception {

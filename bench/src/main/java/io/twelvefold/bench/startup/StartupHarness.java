@@ -1,5 +1,7 @@
 package io.twelvefold.bench.startup;
 
+import io.twelvefold.bench.Medians;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -7,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -64,9 +65,9 @@ public final class StartupHarness {
         row("quickstart (in-memory)", tf);
         row("baseline: idle JVM", base);
         System.out.printf("| ratio quickstart / baseline | %.2f | | %.2f | %.2f | |%n",
-                median(tf, Run::readyMillis) / median(base, Run::readyMillis),
-                median(tf, Run::exitMillis) / median(base, Run::exitMillis),
-                median(tf, r -> r.rssKb) / median(base, r -> r.rssKb));
+                Medians.of(tf, Run::readyMillis) / Medians.of(base, Run::readyMillis),
+                Medians.of(tf, Run::exitMillis) / Medians.of(base, Run::exitMillis),
+                Medians.of(tf, r -> r.rssKb) / Medians.of(base, r -> r.rssKb));
     }
 
     private static void row(String name, List<Run> runs) {
@@ -76,17 +77,9 @@ public final class StartupHarness {
             min = Math.min(min, r.readyMillis);
             max = Math.max(max, r.readyMillis);
         }
-        System.out.printf("| %s | %.0f | %.0f–%.0f | %.0f | %.1f | %s |%n", name, median(runs, Run::readyMillis), min, max,
-                median(runs, Run::exitMillis), median(runs, r -> r.rssKb) / 1024.0,
+        System.out.printf("| %s | %.0f | %.0f–%.0f | %.0f | %.1f | %s |%n", name, Medians.of(runs, Run::readyMillis), min, max,
+                Medians.of(runs, Run::exitMillis), Medians.of(runs, r -> r.rssKb) / 1024.0,
                 runs.stream().map(r -> Integer.toString(r.exitCode)).distinct().toList());
-    }
-
-    private static double median(List<Run> runs, java.util.function.ToDoubleFunction<Run> f) {
-        List<Double> v = new ArrayList<>();
-        runs.forEach(r -> v.add(f.applyAsDouble(r)));
-        Collections.sort(v);
-        int n = v.size();
-        return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
     }
 
     private static Run measure(List<String> command, String readyMarker) throws IOException, InterruptedException {
