@@ -40,10 +40,7 @@ final class Lane {
      */
     Delivery runnable(boolean closing) {
         Delivery h = queue.first();
-        if (h == null || closing || handOff != null) {
-            return null;
-        }
-        if (h.notBefore != 0 && h.notBefore - System.nanoTime() > 0) {
+        if (h == null || closing || handOff != null || waitingForRetry()) {
             return null;
         }
         return h;
