@@ -83,13 +83,7 @@ class DeadLettererTest {
     @DisplayName("a refused dead letter is sent again after a backoff; the input is acknowledged only once one is confirmed")
     void neverDropped() {
         dlq.autoConfirm = false;
-        scheduler.attempts((d, epoch) -> {
-            d.attempt++;
-            ProcessingException fatal = ProcessingException.fatal("no");
-            Failure f = scheduler.failed(d, epoch, fatal, null, true);
-            deadLetterer.deadLetter(d, epoch, fatal, f);
-            return Outcome.FAILED;
-        });
+        everyAttemptFails(deadLetterer, "no");
         FakeMessage m = message("k", "\"x\"", 0);
         scheduler.admit(m);
         await().atMost(Duration.ofSeconds(10)).until(() -> dlq.pending.size() == 1);
@@ -107,13 +101,7 @@ class DeadLettererTest {
     @Test
     @DisplayName("a dead letter that fails again is never dead-lettered a second time: it stays unacknowledged, not counted")
     void deadLetterIsTerminal() {
-        scheduler.attempts((d, epoch) -> {
-            d.attempt++;
-            ProcessingException fatal = ProcessingException.fatal("still invalid");
-            Failure f = scheduler.failed(d, epoch, fatal, null, true);
-            deadLetterer.deadLetter(d, epoch, fatal, f);
-            return Outcome.FAILED;
-        });
+        everyAttemptFails(deadLetterer, "still invalid");
         FakeMessage m = message("k", "\"x\"", 0);
         m.headers = Map.of(DeadLetterHeaders.REASON, "invalid", DeadLetterHeaders.CHANNEL, "orders");
         scheduler.admit(m);
@@ -131,13 +119,7 @@ class DeadLettererTest {
                 Duration.ofMillis(20), 2.0, 0, null, 1 << 20, Duration.ofSeconds(30));
         DeadLetterer keeper = new DeadLetterer(none, null, scheduler, retries,
                 new ChannelMetrics(registry, "fake", none, () -> 0), callbacks, timer);
-        scheduler.attempts((d, epoch) -> {
-            d.attempt++;
-            ProcessingException fatal = ProcessingException.fatal("no");
-            Failure f = scheduler.failed(d, epoch, fatal, null, true);
-            keeper.deadLetter(d, epoch, fatal, f);
-            return Outcome.FAILED;
-        });
+        everyAttemptFails(keeper, "no");
         FakeMessage m = message("k", "\"x\"", 0);
         scheduler.admit(m);
 
@@ -145,5 +127,16 @@ class DeadLettererTest {
         await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
                 .until(() -> m.acks.get() == 0 && scheduler.inFlight() == 1);
         assertThat(registry.find("twelvefold.dead.letters").counter()).isNull();
+    }
+
+    /** Every attempt fails with a fatal error of that message, which {@code deadLetters} dead-letters. */
+    private void everyAttemptFails(DeadLetterer deadLetters, String message) {
+        scheduler.attempts((d, epoch) -> {
+            d.attempt++;
+            ProcessingException fatal = ProcessingException.fatal(message);
+            Failure f = scheduler.failed(d, epoch, fatal, null, true);
+            deadLetters.deadLetter(d, epoch, fatal, f);
+            return Outcome.FAILED;
+        });
     }
 }

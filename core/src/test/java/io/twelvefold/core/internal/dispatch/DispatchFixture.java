@@ -51,6 +51,12 @@ final class DispatchFixture implements AutoCloseable {
                 Duration.ofMillis(20), 2.0, 0, "dest.dlq", 1 << 20, Duration.ofSeconds(30));
     }
 
+    /** Settings of channel {@code c}: every retry waits {@code backoff}, no jitter. */
+    static ChannelSettings settings(int concurrency, int maxInFlight, int maxAttempts, Duration backoff) {
+        return new ChannelSettings("c", "dest", "g", concurrency, maxInFlight, maxAttempts, backoff, backoff, 2.0, 0,
+                "dest.dlq", 1 << 20, Duration.ofSeconds(30));
+    }
+
     static FakeMessage message(String key, String json, long offset) {
         return message(key, json, 0, offset);
     }

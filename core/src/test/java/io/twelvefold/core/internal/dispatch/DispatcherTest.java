@@ -24,6 +24,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -275,8 +276,7 @@ class DispatcherTest {
     @Test
     @DisplayName("a key waiting for its retry holds no worker: other keys go on")
     void retryHoldsNoWorker() {
-        ChannelSettings s = new ChannelSettings("c", "dest", "g", 1, 100, 3, Duration.ofHours(1), Duration.ofHours(1),
-                2.0, 0, "dest.dlq", 1 << 20, Duration.ofSeconds(30));
+        ChannelSettings s = settings(1, 100, 3, Duration.ofHours(1));
         Dispatcher<String> d = dispatcher(s, String.class, (e, ctx) -> {
             if (e.key().orElseThrow().equals("bad")) {
                 throw new IllegalStateException("boom");
@@ -297,8 +297,7 @@ class DispatcherTest {
     @DisplayName("events queued behind a key's retry delay do not count against max-in-flight: the other keys are not paused")
     void retryDelayDoesNotPauseOtherKeys() {
         // max-in-flight 4; key "bad" fails its first attempt and waits an hour for its retry
-        ChannelSettings s = new ChannelSettings("c", "dest", "g", 2, 4, 3, Duration.ofHours(1), Duration.ofHours(1),
-                2.0, 0, "dest.dlq", 1 << 20, Duration.ofSeconds(30));
+        ChannelSettings s = settings(2, 4, 3, Duration.ofHours(1));
         Dispatcher<String> d = dispatcher(s, String.class, (e, ctx) -> {
             if (e.key().orElseThrow().equals("bad")) {
                 throw new IllegalStateException("boom");
@@ -327,8 +326,7 @@ class DispatcherTest {
     @Test
     @DisplayName("events parked behind retry delays are bounded too (16 x max-in-flight): the subscription pauses there")
     void parkedEventsAreBounded() {
-        ChannelSettings s = new ChannelSettings("c", "dest", "g", 2, 4, 3, Duration.ofHours(1), Duration.ofHours(1),
-                2.0, 0, "dest.dlq", 1 << 20, Duration.ofSeconds(30));
+        ChannelSettings s = settings(2, 4, 3, Duration.ofHours(1));
         Dispatcher<String> d = dispatcher(s, String.class, (e, ctx) -> {
             throw new IllegalStateException("boom");
         });
@@ -345,10 +343,9 @@ class DispatcherTest {
     @Test
     @DisplayName("once the retry delay is over the parked events count again, run in order after the retry, and are all acknowledged")
     void parkedEventsRunAfterTheRetry() {
-        ChannelSettings s = new ChannelSettings("c", "dest", "g", 2, 4, 3, Duration.ofMillis(300),
-                Duration.ofMillis(300), 2.0, 0, "dest.dlq", 1 << 20, Duration.ofSeconds(30));
-        List<Long> order = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        ChannelSettings s = settings(2, 4, 3, Duration.ofMillis(300));
+        List<Long> order = new CopyOnWriteArrayList<>();
+        AtomicBoolean failed = new AtomicBoolean();
         Dispatcher<String> d = dispatcher(s, String.class, (e, ctx) -> {
             if (failed.compareAndSet(false, true)) {
                 throw new IllegalStateException("boom");
@@ -760,6 +757,10 @@ class DispatcherTest {
 
     private static ChannelSettings settings(int concurrency, int maxInFlight, int maxAttempts) {
         return DispatchFixture.settings(concurrency, maxInFlight, maxAttempts);
+    }
+
+    private static ChannelSettings settings(int concurrency, int maxInFlight, int maxAttempts, Duration backoff) {
+        return DispatchFixture.settings(concurrency, maxInFlight, maxAttempts, backoff);
     }
 
     private <T> Dispatcher<T> dispatcher(ChannelSettings s, Class<T> type, EventProcessor<T> p) {
